@@ -1,0 +1,63 @@
+/**
+ * Tollgate in one process: the invoicing, revenue and AR services, the gateway and a worker, wired
+ * to a Temporal server and a Mongo-wire server that already run. `npm start`, the end-to-end tests
+ * and the scenario runner use it; docker-compose runs the same parts as separate containers.
+ */
+import type { WorkflowBundle } from '@temporalio/worker';
+import type { Config } from '../../libs/config';
+import type { Logger } from '../../libs/logger';
+import type { RunningService } from '../../libs/service-runtime';
+import { connectTemporal, createTemporalClient } from '../../libs/temporal';
+import { startArService } from '../../services/ar';
+import { startGateway } from '../../services/gateway';
+import { startInvoicingService } from '../../services/invoicing';
+import { startRevenueService } from '../../services/revenue';
+import { createContractWorker } from '../../worker';
+
+export interface RunningSystem {
+  gatewayUrl: string;
+  invoicingUrl: string;
+  revenueUrl: string;
+  arUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startSystem(config: Config, logger: Logger, opts: { workflowBundle?: WorkflowBundle } = {}): Promise<RunningSystem> {
+  const started: RunningService[] = [];
+  const stopAll = async () => {
+    for (const s of started.reverse()) await s.stop().catch((err) => logger.error({ err }, `stopping ${s.name} failed`));
+  };
+  try {
+    const [invoicing, revenue, ar] = await Promise.all([
+      startInvoicingService(config, logger),
+      startRevenueService(config, logger),
+      startArService(config, logger),
+    ]);
+    started.push(invoicing, revenue, ar);
+    // The services may have taken any free port (port 0 in tests): callers use the real URLs.
+    const wired: Config = { ...config, INVOICING_URL: invoicing.url, REVENUE_URL: revenue.url, AR_URL: ar.url };
+
+    const { worker, connection: workerConnection } = await createContractWorker({ config: wired, logger, workflowBundle: opts.workflowBundle });
+    const workerRun = worker.run();
+    started.push({
+      name: 'worker',
+      url: '',
+      port: 0,
+      async stop() {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await workerRun.catch((err) => logger.error({ err }, 'worker stopped with an error'));
+        await workerConnection.close();
+      },
+    });
+
+    const connection = await connectTemporal(config, logger);
+    const client = createTemporalClient(connection, config);
+    const gateway = await startGateway(wired, { client, logger });
+    started.push({ ...gateway, async stop() { await gateway.stop(); await connection.close(); } });
+
+    return { gatewayUrl: gateway.url, invoicingUrl: invoicing.url, revenueUrl: revenue.url, arUrl: ar.url, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

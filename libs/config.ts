@@ -1,0 +1,57 @@
+/**
+ * All configuration in one place: environment variables validated with zod, with documented
+ * defaults (see docs/configuration.md). Nothing else reads process.env.
+ */
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const configSchema = z.object({
+  /** Temporal frontend address; when unset, `npm start` runs a local dev server there. */
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('tollgate-contracts'),
+  TEMPORAL_UI_PORT: port.default(8233),
+  /** MongoDB (or FerretDB) URL; when unset, `npm start` runs a local FerretDB there. */
+  MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL').default('mongodb://127.0.0.1:27017/'),
+  /** Each service's database is `<prefix>_<service>` (tollgate_invoicing, tollgate_revenue, tollgate_ar). */
+  MONGO_DB_PREFIX: z.string().regex(/^[A-Za-z0-9_]+$/).default('tollgate'),
+  HOST: z.string().default('127.0.0.1'),
+  GATEWAY_PORT: port.default(3000),
+  INVOICING_PORT: port.default(3001),
+  REVENUE_PORT: port.default(3002),
+  AR_PORT: port.default(3003),
+  /** Where the gateway and the worker's activities reach the services. */
+  INVOICING_URL: z.url().optional(),
+  REVENUE_URL: z.url().optional(),
+  AR_URL: z.url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT: z.string().default('1mb'),
+  /** Local data (SQLite files of the dev servers) for `npm start`. */
+  DATA_DIR: z.string().default('.data'),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+export interface Config extends RawConfig {
+  INVOICING_URL: string;
+  REVENUE_URL: string;
+  AR_URL: string;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  const c = parsed.data;
+  const local = (p: number) => `http://${c.HOST}:${p}`;
+  return {
+    ...c,
+    INVOICING_URL: c.INVOICING_URL ?? local(c.INVOICING_PORT),
+    REVENUE_URL: c.REVENUE_URL ?? local(c.REVENUE_PORT),
+    AR_URL: c.AR_URL ?? local(c.AR_PORT),
+  };
+}

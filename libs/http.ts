@@ -1,0 +1,122 @@
+/**
+ * HTTP kit: the express app factory every service uses. JSON body with a size limit, a request id
+ * on every request (echoed in `X-Request-Id`, every log line and every error body), `/healthz`
+ * (alive) and `/readyz` (dependencies answer), zod validation into 400 `validation_failed` naming
+ * each bad field, and errors as `{code, message, details, requestId}` with the DESIGN codes.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { z } from 'zod';
+import { AppError, isErrorCode } from './domain/errors';
+import type { Logger } from './logger';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    id: string;
+    log: Logger;
+  }
+}
+
+export interface AppOptions {
+  name: string;
+  logger: Logger;
+  bodyLimit?: string;
+  /** Resolves when the service's dependencies answer; `/readyz` reports it. */
+  ready?: () => Promise<void>;
+}
+
+export function createApp(opts: AppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'extended');
+  app.use((req, res, next) => {
+    const incoming = req.get('x-request-id');
+    req.id = incoming && /^[A-Za-z0-9._-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+    req.log = opts.logger.child({ requestId: req.id });
+    res.setHeader('X-Request-Id', req.id);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      req.log.info({ method: req.method, path: req.originalUrl, status: res.statusCode, ms: Math.round(ms) }, 'request');
+    });
+    next();
+  });
+  app.use(express.json({ limit: opts.bodyLimit ?? '1mb' }));
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service: opts.name });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await opts.ready?.();
+      res.json({ status: 'ready', service: opts.name });
+    } catch (err) {
+      res.status(503).json({ code: 'unavailable', message: `${opts.name} is not ready: ${(err as Error).message}` });
+    }
+  });
+  return app;
+}
+
+/** Ends the app: unknown routes are 404 `not_found`, errors become `{code, message, details}`. */
+export function finishApp(app: Express): void {
+  app.use((req, _res, next) => next(new AppError('not_found', `no route ${req.method} ${req.path}`)));
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const body = errorBody(err, req);
+    if (body.status >= 500) req.log?.error({ err }, 'request failed');
+    res.status(body.status).json({ code: body.code, message: body.message, details: body.details, requestId: req.id });
+  });
+}
+
+function errorBody(err: unknown, _req: Request): { status: number; code: string; message: string; details?: unknown } {
+  if (err instanceof AppError) return { status: err.status, code: err.code, message: err.message, details: err.details };
+  const e = err as { type?: string; status?: number; message?: string };
+  if (e?.type === 'entity.too.large') return { status: 413, code: 'payload_too_large', message: 'request body is too large' };
+  if (e?.type === 'entity.parse.failed') return { status: 400, code: 'validation_failed', message: 'request body is not valid JSON' };
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+    return { status: e.status, code: 'validation_failed', message: e.message ?? 'bad request' };
+  }
+  return { status: 500, code: 'internal', message: 'internal error' };
+}
+
+export interface FieldProblem { path: string; message: string }
+
+/** Parses with a zod schema or throws 400 `validation_failed` naming every bad field. */
+export function validate<S extends z.ZodType>(schema: S, data: unknown, where = 'body'): z.output<S> {
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const details: FieldProblem[] = parsed.error.issues.map((i) => ({
+    path: [where, ...i.path.map(String)].join('.'),
+    message: i.message,
+  }));
+  throw new AppError('validation_failed', `invalid ${where}: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
+}
+
+export function errorFromCode(code: unknown, message: string, details?: unknown): AppError {
+  return new AppError(isErrorCode(code) ? code : 'internal', message, details);
+}
+
+/** Listens on host:port (0 = any free port); a taken port gives a clear message. */
+export function listen(app: Express, host: string, port: number, name: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('listening', () => resolve(server));
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') {
+        reject(new Error(`${name}: port ${port} on ${host} is already in use — stop what uses it or set ${name.toUpperCase()}_PORT`));
+      } else reject(err);
+    });
+  });
+}
+
+export function serverPort(server: Server): number {
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('server is not listening on a TCP port');
+  return address.port;
+}
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections?.();
+  });
+}

@@ -1,0 +1,50 @@
+/**
+ * Mongo kit: one database per service on one MongoDB-wire server (MongoDB or FerretDB), connected
+ * with retry. FerretDB has no transactions: services rely on unique indexes and idempotency keys.
+ */
+import mongoose, { type Connection } from 'mongoose';
+import type { Logger } from './logger';
+
+export function databaseName(prefix: string, service: string): string {
+  return `${prefix}_${service}`;
+}
+
+export async function connectDatabase(opts: {
+  url: string;
+  dbName: string;
+  logger: Logger;
+  attempts?: number;
+}): Promise<Connection> {
+  const attempts = opts.attempts ?? 30;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
+    try {
+      const conn = mongoose.createConnection(opts.url, {
+        dbName: opts.dbName,
+        serverSelectionTimeoutMS: 5_000,
+        autoIndex: false,
+      });
+      await conn.asPromise();
+      opts.logger.info({ dbName: opts.dbName }, 'database connected');
+      return conn;
+    } catch (err) {
+      lastError = err;
+      const delay = Math.min(200 * 2 ** (attempt - 1), 3_000);
+      opts.logger.warn({ attempt, delay, err: (err as Error).message }, 'database not reachable yet, retrying');
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+  throw new Error(`could not connect to ${opts.dbName}: ${(lastError as Error)?.message}`);
+}
+
+/** Builds the indexes of every model on a connection (unique keys carry idempotency). */
+export async function ensureIndexes(conn: Connection): Promise<void> {
+  for (const model of Object.values(conn.models)) {
+    await model.createIndexes();
+  }
+}
+
+/** True when a write failed on a unique index. */
+export function isDuplicateKeyError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: number }).code === 11000;
+}

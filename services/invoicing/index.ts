@@ -1,0 +1,23 @@
+/** The invoicing service: owns invoices and their numbers, in its own database. */
+import type { Config } from '../../libs/config';
+import { createApp, finishApp } from '../../libs/http';
+import type { Logger } from '../../libs/logger';
+import { connectDatabase, databaseName, ensureIndexes } from '../../libs/mongo';
+import { runHttpService, type RunningService } from '../../libs/service-runtime';
+import { invoiceRepository } from './data/invoices';
+import { createInvoiceUseCases } from './invoices';
+import { invoiceRoutes } from './routes';
+
+export async function startInvoicingService(
+  config: Pick<Config, 'MONGO_URL' | 'MONGO_DB_PREFIX' | 'HOST' | 'INVOICING_PORT' | 'BODY_LIMIT'>,
+  logger: Logger,
+): Promise<RunningService> {
+  const log = logger.child({ service: 'invoicing' });
+  const conn = await connectDatabase({ url: config.MONGO_URL, dbName: databaseName(config.MONGO_DB_PREFIX, 'invoicing'), logger: log });
+  const repo = invoiceRepository(conn);
+  await ensureIndexes(conn);
+  const app = createApp({ name: 'invoicing', logger: log, bodyLimit: config.BODY_LIMIT, ready: async () => void (await conn.db!.command({ ping: 1 })) });
+  app.use(invoiceRoutes(createInvoiceUseCases(repo)));
+  finishApp(app);
+  return runHttpService({ name: 'invoicing', app, host: config.HOST, port: config.INVOICING_PORT, logger: log, connection: conn });
+}

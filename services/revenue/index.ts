@@ -1,0 +1,23 @@
+/** The revenue service: owns the ASC 606 ledgers (the books and one sandbox ledger per sandbox contract). */
+import type { Config } from '../../libs/config';
+import { createApp, finishApp } from '../../libs/http';
+import type { Logger } from '../../libs/logger';
+import { connectDatabase, databaseName, ensureIndexes } from '../../libs/mongo';
+import { runHttpService, type RunningService } from '../../libs/service-runtime';
+import { entryRepository } from './data/entries';
+import { createLedgerUseCases } from './ledger';
+import { ledgerRoutes } from './routes';
+
+export async function startRevenueService(
+  config: Pick<Config, 'MONGO_URL' | 'MONGO_DB_PREFIX' | 'HOST' | 'REVENUE_PORT' | 'BODY_LIMIT'>,
+  logger: Logger,
+): Promise<RunningService> {
+  const log = logger.child({ service: 'revenue' });
+  const conn = await connectDatabase({ url: config.MONGO_URL, dbName: databaseName(config.MONGO_DB_PREFIX, 'revenue'), logger: log });
+  const repo = entryRepository(conn);
+  await ensureIndexes(conn);
+  const app = createApp({ name: 'revenue', logger: log, bodyLimit: config.BODY_LIMIT, ready: async () => void (await conn.db!.command({ ping: 1 })) });
+  app.use(ledgerRoutes(createLedgerUseCases(repo)));
+  finishApp(app);
+  return runHttpService({ name: 'revenue', app, host: config.HOST, port: config.REVENUE_PORT, logger: log, connection: conn });
+}
