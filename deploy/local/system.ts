@@ -3,7 +3,7 @@
  * to a Temporal server and a Mongo-wire server that already run. `npm start`, the end-to-end tests
  * and the scenario runner use it; docker-compose runs the same parts as separate containers.
  */
-import type { WorkflowBundle } from '@temporalio/worker';
+import type { WorkflowBundleOption } from '@temporalio/worker';
 import type { Config } from '../../libs/config';
 import type { Logger } from '../../libs/logger';
 import type { RunningService } from '../../libs/service-runtime';
@@ -22,7 +22,7 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-export async function startSystem(config: Config, logger: Logger, opts: { workflowBundle?: WorkflowBundle } = {}): Promise<RunningSystem> {
+export async function startSystem(config: Config, logger: Logger, opts: { workflowBundle?: WorkflowBundleOption } = {}): Promise<RunningSystem> {
   const started: RunningService[] = [];
   const stopAll = async () => {
     for (const s of started.reverse()) await s.stop().catch((err) => logger.error({ err }, `stopping ${s.name} failed`));

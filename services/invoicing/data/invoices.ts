@@ -56,7 +56,7 @@ export function invoiceRepository(conn: Connection) {
     },
     /** The next number in a named sequence, atomically ($inc on one counter document). */
     async nextInSequence(name: string): Promise<number> {
-      const doc = await Counters.findOneAndUpdate({ _id: name }, { $inc: { seq: 1 } }, { upsert: true, new: true }).lean<{ seq: number }>();
+      const doc = await Counters.findOneAndUpdate({ _id: name }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' }).lean<{ seq: number }>();
       return doc!.seq;
     },
     async list(filter: { contractId?: string; customerId?: string; status?: string }, limit: number, offset: number) {

@@ -1,0 +1,122 @@
+/**
+ * The whole path on the real stack: HTTP → Temporal workflow → activities → invoicing, AR and
+ * revenue, each in its own database → state by a workflow query.
+ */
+import mongoose from 'mongoose';
+import { simpleContract } from '../support/fixtures';
+import { http, startTestSystem, type TestSystem } from '../support/system';
+
+let sys: TestSystem;
+
+beforeAll(async () => {
+  sys = await startTestSystem();
+});
+
+afterAll(async () => {
+  await sys?.stop();
+});
+
+describe('walking skeleton', () => {
+  it('invoices an external-event milestone: invoice, receivable and a balanced entry, each in its own service', async () => {
+    const terms = simpleContract();
+    const created = await http('POST', `${sys.gatewayUrl}/contracts`, terms);
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ contractId: terms.contractId, workflowId: `contract-${terms.contractId}`, version: 1 });
+
+    const done = await http('POST', `${sys.gatewayUrl}/contracts/${terms.contractId}/milestones/go-live/complete`, { date: '2026-02-10' });
+    expect(done.status).toBe(200);
+    expect(done.body.outcome).toBe('applied');
+
+    const state = await http('GET', `${sys.gatewayUrl}/contracts/${terms.contractId}`);
+    expect(state.status).toBe(200);
+    const milestone = state.body.milestones['go-live'];
+    expect(milestone).toMatchObject({ status: 'invoiced', acceptedOn: '2026-02-10', acceptance: 'event', invoicedOn: '2026-02-10' });
+    expect(milestone.invoiceNumbers).toEqual([expect.stringMatching(/^INV-2026-\d{6}$/)]);
+    const number = milestone.invoiceNumbers[0];
+
+    const invoice = await http('GET', `${sys.invoicingUrl}/invoices/${number}`);
+    expect(invoice.body).toMatchObject({
+      number, kind: 'milestone', contractId: terms.contractId, date: '2026-02-10', dueDate: '2026-03-12', total: '50000.00', termsVersion: 1,
+      lines: [{ milestoneId: 'go-live', description: 'Go-live of the HR system, milestone fee', amount: '50000.00' }],
+    });
+
+    const receivable = await http('GET', `${sys.arUrl}/receivables/${number}`);
+    expect(receivable.body).toMatchObject({ invoiceNumber: number, contractId: terms.contractId, amount: '50000.00', openAmount: '50000.00', dueDate: '2026-03-12', status: 'open' });
+
+    const entries = await http('GET', `${sys.revenueUrl}/entries?contractId=${terms.contractId}`);
+    expect(entries.body.data).toHaveLength(1);
+    expect(entries.body.data[0]).toMatchObject({
+      ledger: 'books', eventDate: '2026-02-10', postingDate: '2026-02-10', source: { type: 'milestone', ref: 'go-live' },
+      lines: [{ account: 'ar', debit: '50000.00', credit: '0.00' }, { account: 'revenue', debit: '0.00', credit: '50000.00' }],
+    });
+  });
+
+  it('answers a second completion `ignored` and still has one invoice, one receivable, one entry', async () => {
+    const terms = simpleContract();
+    await http('POST', `${sys.gatewayUrl}/contracts`, terms);
+    const url = `${sys.gatewayUrl}/contracts/${terms.contractId}/milestones/go-live/complete`;
+    const first = await http('POST', url, { date: '2026-02-10' });
+    const second = await http('POST', url, { date: '2026-02-11' });
+    expect(first.body.outcome).toBe('applied');
+    expect(second.status).toBe(200);
+    expect(second.body.outcome).toBe('ignored');
+
+    const invoices = await http('GET', `${sys.invoicingUrl}/invoices?contractId=${terms.contractId}`);
+    const receivables = await http('GET', `${sys.arUrl}/receivables?contractId=${terms.contractId}`);
+    const entries = await http('GET', `${sys.revenueUrl}/entries?contractId=${terms.contractId}`);
+    expect([invoices.body.data.length, receivables.body.data.length, entries.body.data.length]).toEqual([1, 1, 1]);
+    const state = await http('GET', `${sys.gatewayUrl}/contracts/${terms.contractId}`);
+    expect(state.body.log.map((l: { outcome: string }) => l.outcome)).toEqual(['applied', 'ignored']);
+  });
+
+  it('keeps each service in its own database', async () => {
+    const conn = await mongoose.createConnection(sys.config.MONGO_URL).asPromise();
+    try {
+      const names = (await conn.db!.admin().listDatabases()).databases.map((d) => d.name).filter((n) => n.startsWith(sys.prefix));
+      expect(names.sort()).toEqual([`${sys.prefix}_ar`, `${sys.prefix}_invoicing`, `${sys.prefix}_revenue`]);
+      const collections = async (db: string) => (await conn.useDb(db).db!.listCollections().toArray()).map((c) => c.name).sort();
+      expect(await collections(`${sys.prefix}_invoicing`)).toEqual(['counters', 'invoices']);
+      expect(await collections(`${sys.prefix}_ar`)).toEqual(['receivables']);
+      expect(await collections(`${sys.prefix}_revenue`)).toEqual(['journal_entries']);
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('refuses a second contract with the same id (409 duplicate_contract), never starting a second workflow', async () => {
+    const terms = simpleContract();
+    expect((await http('POST', `${sys.gatewayUrl}/contracts`, terms)).status).toBe(201);
+    const again = await http('POST', `${sys.gatewayUrl}/contracts`, terms);
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('duplicate_contract');
+  });
+
+  it('refuses bad terms with 400 validation_failed naming each bad field', async () => {
+    const terms = simpleContract({ currency: 'usd', paymentTerms: 'NET_120' });
+    const res = await http('POST', `${sys.gatewayUrl}/contracts`, terms);
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('validation_failed');
+    expect(res.body.details.map((d: { path: string }) => d.path).sort()).toEqual(['body.currency', 'body.paymentTerms']);
+    expect(res.body.requestId).toEqual(expect.any(String));
+    expect((await http('GET', `${sys.gatewayUrl}/contracts/${terms.contractId}`)).status).toBe(404);
+  });
+
+  it('refuses an unknown milestone (404) and a future date (422 future_date) without changing anything', async () => {
+    const terms = simpleContract();
+    await http('POST', `${sys.gatewayUrl}/contracts`, terms);
+    const unknown = await http('POST', `${sys.gatewayUrl}/contracts/${terms.contractId}/milestones/nope/complete`, {});
+    expect([unknown.status, unknown.body.code]).toEqual([404, 'not_found']);
+    const future = await http('POST', `${sys.gatewayUrl}/contracts/${terms.contractId}/milestones/go-live/complete`, { date: '2999-01-01' });
+    expect([future.status, future.body.code]).toEqual([422, 'future_date']);
+    const state = await http('GET', `${sys.gatewayUrl}/contracts/${terms.contractId}`);
+    expect(state.body.milestones['go-live'].status).toBe('planned');
+    expect(state.body.log).toEqual([]);
+  });
+
+  it('answers health and readiness on every service', async () => {
+    for (const url of [sys.gatewayUrl, sys.invoicingUrl, sys.revenueUrl, sys.arUrl]) {
+      expect((await http('GET', `${url}/healthz`)).status).toBe(200);
+      expect((await http('GET', `${url}/readyz`)).status).toBe(200);
+    }
+  });
+});
