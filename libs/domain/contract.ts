@@ -103,3 +103,10 @@ export interface UpdateOutcome {
 export function currentTerms(state: Pick<ContractState, 'versions'>): ContractTerms {
   return state.versions[state.versions.length - 1]!.terms;
 }
+
+/** Sent by AR when an invoice of the contract becomes fully paid. */
+export interface InvoicePaidInput {
+  invoiceNumber: string;
+  /** Business date of the payment that settled it. */
+  paidOn: string;
+}

@@ -3,7 +3,7 @@
  * the tests import these. No Node dependencies.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ContractState, MilestoneEventInput, UpdateOutcome } from './contract';
+import type { ContractState, InvoicePaidInput, MilestoneEventInput, UpdateOutcome } from './contract';
 
 export const CONTRACT_WORKFLOW = 'contractWorkflow';
 
@@ -16,6 +16,9 @@ export const completeMilestoneUpdate = defineUpdate<UpdateOutcome, [MilestoneEve
 
 /** Signals: for raw senders that cannot wait for an answer; refusals are logged in the contract. */
 export const milestoneCompletedSignal = defineSignal<[MilestoneEventInput]>('milestoneCompleted');
+
+/** From AR (through its Temporal client) when an invoice of the contract becomes fully paid. */
+export const invoicePaidSignal = defineSignal<[InvoicePaidInput]>('invoicePaid');
 
 /** Queries: the whole live state. */
 export const contractStateQuery = defineQuery<ContractState>('state');

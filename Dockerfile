@@ -1,0 +1,9 @@
+# One image for every Tollgate component; docker-compose picks the component by command.
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+ENV HOST=0.0.0.0 NODE_ENV=production
+USER node
+ENTRYPOINT ["npx", "tsx", "deploy/run.ts"]

@@ -1,0 +1,51 @@
+/**
+ * Runs one Tollgate component on its own (what each docker-compose container runs):
+ *   tsx deploy/run.ts gateway | invoicing | revenue | ar | worker
+ * Servers come from TEMPORAL_ADDRESS and MONGO_URL; the other services from *_URL.
+ */
+import { loadConfig } from '../libs/config';
+import { createLogger } from '../libs/logger';
+import type { RunningService } from '../libs/service-runtime';
+import { connectTemporal, createTemporalClient } from '../libs/temporal';
+import { startArService } from '../services/ar';
+import { startGateway } from '../services/gateway';
+import { startInvoicingService } from '../services/invoicing';
+import { startRevenueService } from '../services/revenue';
+import { createContractWorker } from '../worker';
+
+const COMPONENTS = ['gateway', 'invoicing', 'revenue', 'ar', 'worker'] as const;
+type Component = (typeof COMPONENTS)[number];
+
+async function main(component: Component): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(`tollgate-${component}`, config.LOG_LEVEL);
+  let stop: () => Promise<void>;
+  if (component === 'worker') {
+    const { worker, connection } = await createContractWorker({ config, logger });
+    const running = worker.run();
+    stop = async () => { worker.shutdown(); await running; await connection.close(); };
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
+  } else {
+    let service: RunningService;
+    if (component === 'gateway') {
+      const client = createTemporalClient(await connectTemporal(config, logger), config);
+      service = await startGateway(config, { client, logger });
+    } else if (component === 'invoicing') service = await startInvoicingService(config, logger);
+    else if (component === 'revenue') service = await startRevenueService(config, logger);
+    else service = await startArService(config, logger);
+    stop = () => service.stop();
+  }
+  const onSignal = () => void stop().then(() => process.exit(0), () => process.exit(1));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}
+
+const component = process.argv[2] as Component;
+if (!COMPONENTS.includes(component)) {
+  process.stderr.write(`usage: tsx deploy/run.ts ${COMPONENTS.join('|')}\n`);
+  process.exit(2);
+}
+main(component).catch((err) => {
+  process.stderr.write(`${component} failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+});
