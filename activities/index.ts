@@ -9,7 +9,8 @@ import type { Logger } from '../libs/logger';
 import { ServiceError, type ServiceClient } from '../libs/service-client';
 import type { Invoice, IssueInvoiceRequest } from '../services/invoicing/api';
 import type { OpenReceivableRequest, Receivable } from '../services/ar/api';
-import type { JournalEntry, PostingRequest } from '../services/revenue/api';
+import type { JournalEntry } from '../services/revenue/api';
+import type { ProgressFacts } from '../libs/domain/contract';
 
 async function call<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -32,20 +33,84 @@ export function createInvoicingActivities(deps: { invoicing: ServiceClient; logg
   };
 }
 
+export interface IssueCreditMemoRequest {
+  contractId: string;
+  customer: { id: string; name: string };
+  currency: string;
+  originalInvoiceNumber: string;
+  amendmentVersion: number;
+  date: string;
+  paymentTerms: string;
+  lines: { milestoneId: string; description: string; amount: string }[];
+  sandbox: boolean;
+}
+
+export interface CreditMemo {
+  number: string;
+  originalInvoiceNumber: string;
+  date: string;
+  total: string;
+}
+
+export function createInvoicingCreditActivities(deps: { invoicing: ServiceClient; logger: Logger }) {
+  return {
+    async issueCreditMemo(req: IssueCreditMemoRequest, idempotencyKey: string): Promise<CreditMemo> {
+      const memo = await call(() => deps.invoicing.post<CreditMemo>('/credit-memos', req, { idempotencyKey }));
+      deps.logger.info({ contractId: req.contractId, number: memo.number, idempotencyKey }, 'credit memo issued');
+      return memo;
+    },
+  };
+}
+
 export function createArActivities(deps: { ar: ServiceClient; logger: Logger }) {
   return {
     async openReceivable(req: OpenReceivableRequest, idempotencyKey: string): Promise<Receivable> {
       return call(() => deps.ar.post<Receivable>('/receivables', req, { idempotencyKey }));
     },
+    async applyCreditMemo(req: { creditMemoNumber: string; invoiceNumber: string; amount: string; date: string }, idempotencyKey: string): Promise<unknown> {
+      return call(() => deps.ar.post<unknown>('/credit-memos', req, { idempotencyKey }));
+    },
   };
+}
+
+/** What the revenue service answers to a plan or a posting: the entry and the contract's revenue to date. */
+export interface RevenueResult {
+  entry?: JournalEntry | null;
+  recognized?: Record<string, string>;
+  position?: { billed: string; recognized: string };
+}
+
+export interface RegisterPlanRequest {
+  contractId: string;
+  sandbox: boolean;
+  currency: string;
+  version: number;
+  effectiveDate: string;
+  obligations: unknown[];
+  milestones: Array<{ id: string; obligationId: string; amount: string; weight?: string; billable: boolean; sequence: number }>;
+  cancelled: string[];
+}
+
+export interface ContractEventPosting {
+  kind: 'contract_event';
+  contractId: string;
+  sandbox: boolean;
+  currency: string;
+  eventDate: string;
+  source: { type: string; ref: string };
+  billed: string;
+  progress?: ProgressFacts;
 }
 
 export function createRevenueActivities(deps: { revenue: ServiceClient; logger: Logger }) {
   return {
-    async postToLedger(req: PostingRequest, idempotencyKey: string): Promise<JournalEntry> {
-      const entry = await call(() => deps.revenue.post<JournalEntry>('/postings', req, { idempotencyKey }));
-      deps.logger.info({ contractId: req.contractId, entryId: entry.entryId, idempotencyKey }, 'journal entry posted');
-      return entry;
+    async registerRevenuePlan(req: RegisterPlanRequest, idempotencyKey: string): Promise<RevenueResult> {
+      return call(() => deps.revenue.post<RevenueResult>('/plans', req, { idempotencyKey }));
+    },
+    async postToLedger(req: ContractEventPosting, idempotencyKey: string): Promise<RevenueResult> {
+      const result = await call(() => deps.revenue.post<RevenueResult & JournalEntry>('/postings', req, { idempotencyKey }));
+      deps.logger.info({ contractId: req.contractId, idempotencyKey }, 'journal entry posted');
+      return { entry: result.entry ?? result, recognized: result.recognized, position: result.position };
     },
   };
 }
@@ -53,10 +118,13 @@ export function createRevenueActivities(deps: { revenue: ServiceClient; logger: 
 export type InvoicingActivities = ReturnType<typeof createInvoicingActivities>;
 export type ArActivities = ReturnType<typeof createArActivities>;
 export type RevenueActivities = ReturnType<typeof createRevenueActivities>;
+export type InvoicingCreditActivities = ReturnType<typeof createInvoicingCreditActivities>;
+export type ContractActivities = InvoicingActivities & InvoicingCreditActivities & ArActivities & RevenueActivities;
 
 export function createActivities(deps: { invoicing: ServiceClient; ar: ServiceClient; revenue: ServiceClient; logger: Logger }) {
   return {
     ...createInvoicingActivities(deps),
+    ...createInvoicingCreditActivities(deps),
     ...createArActivities(deps),
     ...createRevenueActivities(deps),
   };

@@ -10,6 +10,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { z } from 'zod';
 import { AppError, isErrorCode } from './domain/errors';
 import type { Logger } from './logger';
+import { ServiceError } from './service-client';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -69,6 +70,11 @@ export function finishApp(app: Express): void {
 
 function errorBody(err: unknown, _req: Request): { status: number; code: string; message: string; details?: unknown } {
   if (err instanceof AppError) return { status: err.status, code: err.code, message: err.message, details: err.details };
+  if (err instanceof ServiceError) {
+    return err.status >= 400 && err.status < 500
+      ? { status: err.status, code: err.code, message: err.message, details: err.details }
+      : { status: 503, code: 'unavailable', message: err.message };
+  }
   const e = err as { type?: string; status?: number; message?: string };
   if (e?.type === 'entity.too.large') return { status: 413, code: 'payload_too_large', message: 'request body is too large' };
   if (e?.type === 'entity.parse.failed') return { status: 400, code: 'validation_failed', message: 'request body is not valid JSON' };

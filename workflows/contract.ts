@@ -1,230 +1,273 @@
 /**
- * The contract workflow: one per contract (`contract-<id>`). It owns the terms, the milestone
- * states and the outbox of side effects, and drives the invoicing, AR and revenue services through
- * activities. Deterministic: no I/O, no Node APIs; time comes from the workflow clock.
+ * The contract workflow: one per contract (`contract-<id>`). Handlers apply the rules of
+ * workflows/engine.ts to the plain state; the main loop fires timers (the wall clock, or the
+ * sandbox clock when finance advances it) and runs the outbox of side effects through activities,
+ * one at a time, in order. Deterministic: no I/O, no Node APIs; time comes from the workflow clock.
  */
 import {
   ApplicationFailure,
+  allHandlersFinished,
   condition,
+  continueAsNew,
   log,
   proxyActivities,
   setHandler,
+  workflowInfo,
 } from '@temporalio/workflow';
-import type { ArActivities, InvoicingActivities, RevenueActivities } from '../activities';
-import { cumulativeRecognized, dueDate } from '../libs/accounting';
-import type {
-  BillMilestoneEffect,
-  ContractState,
-  ContractWorkflowInput,
-  Effect,
-  MilestoneEventInput,
-  UpdateOutcome,
-} from '../libs/domain/contract';
+import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import type { ContractActivities, RevenueResult } from '../activities';
+import type { ContractState, ContractWorkflowInput, Effect, UpdateOutcome } from '../libs/domain/contract';
 import { currentTerms } from '../libs/domain/contract';
 import type { ErrorCode } from '../libs/domain/errors';
-import { completeMilestoneUpdate, contractStateQuery, milestoneCompletedSignal } from '../libs/domain/messages';
-import type { ContractTerms, Milestone } from '../libs/domain/terms';
-import { dateInZone, isBusinessDate } from '../libs/dates';
+import * as messages from '../libs/domain/messages';
+import { dateInZone, startOfDayInZone } from '../libs/dates';
 import { dec, formatMoney, sumMoney } from '../libs/money';
+import * as engine from './engine';
 
 const REFUSAL_CODES: ErrorCode[] = [
-  'validation_failed', 'not_found', 'future_date', 'not_allowed_in_state', 'window_closed',
-  'requires_amendment', 'stale_version', 'invalid_amendment', 'idempotency_conflict', 'unbalanced_entry',
+  'validation_failed', 'not_found', 'future_date', 'not_allowed_in_state', 'window_closed', 'requires_amendment',
+  'stale_version', 'invalid_amendment', 'idempotency_conflict', 'unbalanced_entry', 'duplicate_contract',
 ];
 
-const services = proxyActivities<InvoicingActivities & ArActivities & RevenueActivities>({
+const services = proxyActivities<ContractActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: REFUSAL_CODES },
 });
 
-function refuse(code: ErrorCode, message: string): never {
-  throw ApplicationFailure.nonRetryable(message, code);
-}
-
-export function initialState(terms: ContractTerms): ContractState {
-  return {
-    contractId: terms.contractId,
-    customerId: terms.customer.id,
-    currency: terms.currency,
-    sandbox: terms.sandbox !== undefined,
-    status: 'active',
-    version: 1,
-    versions: [{ version: 1, effectiveDate: terms.signedDate, terms }],
-    milestones: Object.fromEntries(terms.milestones.map((m) => [m.id, { id: m.id, status: 'planned', invoiceNumbers: [] }])),
-    invoices: [],
-    recognized: Object.fromEntries(terms.obligations.map((o) => [o.id, formatMoney('0', terms.currency)])),
-    billed: formatMoney('0', terms.currency),
-    log: [],
-    outbox: [],
-    effectsDone: 0,
-    effectsQueued: 0,
-  };
-}
+/** Log entries kept in state (older ones are counted, not kept, to bound the payload). */
+const LOG_LIMIT = 2_000;
+const DEFAULT_MAX_MESSAGES_PER_RUN = 1_000;
 
 export async function contractWorkflow(input: ContractWorkflowInput): Promise<ContractState> {
-  const state: ContractState = input.resume ?? initialState(input.terms);
+  const terms0 = input.terms;
+  const wallToday = () => dateInZone(Date.now(), currentTerms(state).timezone);
+  const state: ContractState = input.resume ?? engine.initialState(terms0, dateInZone(Date.now(), terms0.timezone));
+  const maxMessages = input.options?.maxMessagesPerRun ?? DEFAULT_MAX_MESSAGES_PER_RUN;
+  let messagesThisRun = 0;
 
-  const terms = () => currentTerms(state);
-  const today = () => dateInZone(Date.now(), terms().timezone);
+  /** Today on the contract's clock; wall-clock contracts first fire whatever fell due. */
+  const today = (): string => {
+    if (!state.sandbox) engine.fireDueTimers(state, wallToday());
+    return state.clock;
+  };
 
-  function record(entry: Omit<ContractState['log'][number], 'seq' | 'at'>): void {
-    state.log.push({ seq: state.log.length + 1, at: new Date(Date.now()).toISOString(), ...entry });
+  /** Today without firing anything: validators must not change state (they are skipped on replay). */
+  const peekToday = (): string => (state.sandbox || wallToday() < state.clock ? state.clock : wallToday());
+
+  if (!input.resume && state.sandbox) engine.fireDueTimers(state, state.clock);
+
+  setHandler(messages.contractStateQuery, () => state);
+
+  /** An update that changes state: validated, applied, answered once its side effects are done. */
+  function update<I>(def: UpdateDefinition<UpdateOutcome, [I]>, validate: (i: I) => void, apply: (i: I) => UpdateOutcome): void {
+    setHandler(
+      def,
+      async (i: I) => {
+        messagesThisRun += 1;
+        const outcome = apply(i);
+        const ticket = state.effectsQueued;
+        await condition(() => state.effectsDone >= ticket);
+        trimLog();
+        return outcome;
+      },
+      { validator: (i: I) => validate(i) },
+    );
   }
 
-  /** Refuses an event that names an unknown milestone, a bad or future date. */
-  function checkMilestoneEvent(e: MilestoneEventInput): { milestone: Milestone; date: string } {
-    const milestone = terms().milestones.find((m) => m.id === e?.milestoneId);
-    if (!milestone) refuse('not_found', `contract ${state.contractId} has no milestone ${String(e?.milestoneId)}`);
-    if (e.date !== undefined && !isBusinessDate(e.date)) refuse('validation_failed', `date ${e.date} is not a calendar date YYYY-MM-DD`);
-    const date = e.date ?? today();
-    if (date > today()) refuse('future_date', `date ${date} is after today (${today()})`);
-    return { milestone, date };
-  }
-
-  function enqueue(effect: Omit<Effect, 'id'>): number {
-    state.effectsQueued += 1;
-    state.outbox.push({ ...effect, id: `${state.effectsQueued}` } as Effect);
-    return state.effectsQueued;
-  }
-
-  /** Accepts a milestone: recognizes revenue on the acceptance date and queues its invoice. */
-  function accept(milestone: Milestone, date: string, kind: 'event' | 'signoff'): number {
-    const ms = state.milestones[milestone.id]!;
-    ms.status = 'accepted';
-    ms.acceptedOn = date;
-    ms.acceptance = kind;
-    const accepted = Object.values(state.milestones).filter((m) => m.acceptedOn !== undefined).map((m) => m.id);
-    const cumulative = cumulativeRecognized(terms(), { accepted });
-    const recognized = sumMoney(Object.keys(cumulative).map((o) => dec(cumulative[o]!).minus(state.recognized[o] ?? '0')));
-    state.recognized = cumulative;
-    return enqueue({
-      kind: 'bill_milestone',
-      milestoneId: milestone.id,
-      date,
-      amount: milestone.billable ? milestone.amount : formatMoney('0', state.currency),
-      recognized: formatMoney(recognized, state.currency),
-      termsVersion: state.version,
+  /** A signal: applied like the update; an ignored or refused one is recorded with its reason. */
+  function signal<I extends { date?: string }>(def: SignalDefinition<[I]>, kind: string, apply: (i: I) => UpdateOutcome): void {
+    setHandler(def, (i: I) => {
+      messagesThisRun += 1;
+      try {
+        apply(i);
+      } catch (err) {
+        const failure = err as ApplicationFailure;
+        const milestoneId = (i as { milestoneId?: string })?.milestoneId;
+        engine.record(state, { kind, via: 'signal', milestoneId, date: i?.date, outcome: 'refused', code: failure.type ?? 'internal', reason: failure.message });
+        log.warn('signal refused', { contractId: state.contractId, kind, code: failure.type, reason: failure.message });
+      }
     });
   }
 
-  function complete(e: MilestoneEventInput): { outcome: UpdateOutcome; ticket?: number } {
-    const { milestone, date } = checkMilestoneEvent(e);
-    const ms = state.milestones[milestone.id]!;
-    if (milestone.trigger.type === 'date') {
-      record({ kind: 'complete', milestoneId: milestone.id, date, outcome: 'ignored', reason: 'date-triggered milestone' });
-      return { outcome: { outcome: 'ignored', reason: 'date-triggered milestone: it is accepted on its date', milestone: ms } };
-    }
-    if (ms.status !== 'planned' && ms.status !== 'rejected') {
-      record({ kind: 'complete', milestoneId: milestone.id, date, outcome: 'ignored', reason: 'duplicate' });
-      return { outcome: { outcome: 'ignored', reason: `duplicate: milestone is already ${ms.status}`, milestone: ms } };
-    }
-    if (milestone.trigger.completion !== 'external_event') {
-      refuse('not_allowed_in_state', `milestone ${milestone.id} completes by ${milestone.trigger.completion}, not yet supported`);
-    }
-    ms.completedOn = date;
-    const ticket = accept(milestone, date, 'event');
-    record({ kind: 'complete', milestoneId: milestone.id, date, outcome: 'applied' });
-    return { outcome: { outcome: 'applied', milestone: ms }, ticket };
-  }
-
-  setHandler(contractStateQuery, () => state);
-
-  setHandler(
-    completeMilestoneUpdate,
-    async (e) => {
-      const { outcome, ticket } = complete(e);
-      if (ticket !== undefined) await condition(() => state.effectsDone >= ticket);
-      return { ...outcome, milestone: state.milestones[e.milestoneId] };
+  update(messages.completeMilestoneUpdate, (i) => void engine.decideCompletion(state, i, peekToday()), (i) => engine.complete(state, i, today(), 'update'));
+  update(messages.declareMilestoneUpdate, (i) => void engine.decideCompletion(state, i, peekToday()), (i) => engine.complete(state, i, today(), 'update', 'declare'));
+  update(messages.acceptMilestoneUpdate, (i) => void engine.decideAccept(state, i, peekToday()), (i) => engine.accept(state, i, today(), 'update'));
+  update(messages.rejectMilestoneUpdate, (i) => void engine.decideReject(state, i, peekToday()), (i) => engine.reject(state, i, today(), 'update'));
+  update(messages.reportCostUpdate, (i) => void engine.checkCost(state, i, peekToday()), (i) => engine.reportCost(state, i, today(), 'update'));
+  update(messages.holdUpdate, (i) => void engine.checkDate(state, i?.date, peekToday()), (i) => engine.hold(state, i ?? {}, today(), 'update'));
+  update(messages.releaseUpdate, (i) => void engine.checkDate(state, i?.date, peekToday()), (i) => engine.release(state, i ?? {}, today(), 'update'));
+  update(messages.amendUpdate, (i) => void engine.checkAmend(state, i, peekToday()), (i) => engine.amend(state, i, today()));
+  update(
+    messages.advanceClockUpdate,
+    (i) => engine.checkAdvanceClock(state, i?.to),
+    (i) => {
+      const fired = engine.fireDueTimers(state, i.to);
+      return { outcome: 'applied', reason: `clock at ${state.clock}; ${fired} timer(s) fired` };
     },
-    { validator: (e) => void checkMilestoneEvent(e) },
   );
 
-  setHandler(milestoneCompletedSignal, (e) => {
-    try {
-      complete(e);
-    } catch (err) {
-      const failure = err as ApplicationFailure;
-      record({ kind: 'complete', milestoneId: e?.milestoneId, date: e?.date, outcome: 'refused', code: failure.type ?? 'internal', reason: failure.message });
-      log.warn('signal refused', { contractId: state.contractId, code: failure.type, reason: failure.message });
-    }
+  signal(messages.milestoneCompletedSignal, 'complete', (i) => engine.complete(state, i, today(), 'signal'));
+  signal(messages.milestoneDeclaredSignal, 'declare', (i) => engine.complete(state, i, today(), 'signal', 'declare'));
+  signal(messages.milestoneAcceptedSignal, 'accept', (i) => engine.accept(state, i, today(), 'signal'));
+  signal(messages.milestoneRejectedSignal, 'reject', (i) => engine.reject(state, i, today(), 'signal'));
+  signal(messages.costReportedSignal, 'cost', (i) => engine.reportCost(state, i, today(), 'signal'));
+  setHandler(messages.invoicePaidSignal, (i) => {
+    messagesThisRun += 1;
+    engine.invoicePaid(state, i);
   });
 
-  async function run(effect: Effect): Promise<void> {
-    await billMilestone(effect);
+  function trimLog(): void {
+    if (state.log.length > LOG_LIMIT) state.log.splice(0, state.log.length - LOG_LIMIT);
   }
 
-  async function billMilestone(effect: BillMilestoneEffect): Promise<void> {
-    const t = state.versions.find((v) => v.version === effect.termsVersion)!.terms;
-    const milestone = t.milestones.find((m) => m.id === effect.milestoneId)!;
-    const key = `${state.contractId}:${milestone.id}:v${effect.termsVersion}`;
-    const ms = state.milestones[milestone.id]!;
-    let billed = formatMoney('0', state.currency);
-    if (milestone.billable && dec(effect.amount).greaterThan(0)) {
-      const invoice = await services.issueInvoice(
-        {
-          kind: 'milestone',
+  function takeRevenue(result: RevenueResult): void {
+    if (!result.recognized) return;
+    state.recognized = { ...state.recognized, ...result.recognized };
+    state.recognizedTotal = formatMoney(sumMoney(Object.values(state.recognized)), state.currency);
+  }
+
+  async function run(effect: Effect): Promise<void> {
+    const t = currentTerms(state);
+    const base = { contractId: state.contractId, sandbox: state.sandbox, currency: state.currency };
+    switch (effect.kind) {
+      case 'register_plan': {
+        const v = state.versions.find((x) => x.version === effect.version)!;
+        takeRevenue(await services.registerRevenuePlan({
+          ...base,
+          version: v.version,
+          effectiveDate: effect.effectiveDate,
+          obligations: v.terms.obligations,
+          milestones: v.terms.milestones.map((m) => ({ id: m.id, obligationId: m.obligationId, amount: m.amount, weight: m.weight, billable: m.billable, sequence: m.sequence })),
+          cancelled: v.cancelled,
+        }, `${state.contractId}:plan:v${v.version}:register`));
+        return;
+      }
+      case 'issue_invoice': {
+        const inv = state.invoices[effect.invoiceIndex]!;
+        const vTerms = state.versions.find((x) => x.version === inv.termsVersion)!.terms;
+        const milestoneId = inv.milestoneIds[0]!;
+        const key = `${state.contractId}:${milestoneId}:v${inv.termsVersion}:${inv.kind}`;
+        const description = inv.kind === 'advance'
+          ? `Advance billing under contract ${state.contractId}`
+          : vTerms.milestones.find((m) => m.id === milestoneId)!.description;
+        const issued = await services.issueInvoice({
+          kind: inv.kind,
+          contractId: state.contractId,
+          customer: vTerms.customer,
+          currency: state.currency,
+          termsVersion: inv.termsVersion,
+          date: inv.date,
+          paymentTerms: vTerms.paymentTerms,
+          lines: [{ milestoneId, description, amount: inv.amount }],
+          sandbox: state.sandbox,
+          ...(inv.originalInvoiceNumber ? { originalInvoiceNumber: inv.originalInvoiceNumber, amendmentVersion: inv.termsVersion } : {}),
+        } as Parameters<ContractActivities['issueInvoice']>[0], `${key}:invoice`);
+        inv.number = issued.number;
+        for (const id of inv.milestoneIds) state.milestones[id]?.invoiceNumbers.push(issued.number);
+        await services.openReceivable({
+          invoiceNumber: issued.number,
+          contractId: state.contractId,
+          customerId: vTerms.customer.id,
+          currency: state.currency,
+          amount: issued.total,
+          issueDate: issued.date,
+          dueDate: issued.dueDate,
+          milestoneIds: inv.milestoneIds,
+          sandbox: state.sandbox,
+        }, `${key}:receivable`);
+        takeRevenue(await services.postToLedger({
+          ...base,
+          kind: 'contract_event',
+          eventDate: inv.date,
+          source: { type: inv.kind === 'advance' ? 'advance' : 'milestone', ref: milestoneId },
+          billed: inv.amount,
+          ...(effect.progress ? { progress: effect.progress } : {}),
+        }, `${key}:post`));
+        return;
+      }
+      case 'issue_credit_memo': {
+        const memo = state.creditMemos[effect.memoIndex]!;
+        const original = memo.originalInvoiceNumber ?? state.invoices.find((i) => i.kind === 'milestone' && i.milestoneIds.includes(memo.milestoneId))?.number;
+        memo.originalInvoiceNumber = original;
+        const key = `${state.contractId}:${memo.milestoneId}:v${memo.amendmentVersion}:credit-memo`;
+        const milestone = t.milestones.find((m) => m.id === memo.milestoneId)!;
+        const issued = await services.issueCreditMemo({
           contractId: state.contractId,
           customer: t.customer,
-          currency: t.currency,
-          termsVersion: effect.termsVersion,
-          date: effect.date,
+          currency: state.currency,
+          originalInvoiceNumber: original ?? 'unknown',
+          amendmentVersion: memo.amendmentVersion,
+          date: memo.date,
           paymentTerms: t.paymentTerms,
-          lines: [{ milestoneId: milestone.id, description: milestone.description, amount: effect.amount }],
+          lines: [{ milestoneId: memo.milestoneId, description: milestone.description, amount: memo.amount }],
           sandbox: state.sandbox,
-        },
-        `${key}:invoice`,
-      );
-      await services.openReceivable(
-        {
-          invoiceNumber: invoice.number,
-          contractId: state.contractId,
-          customerId: t.customer.id,
-          currency: t.currency,
-          amount: invoice.total,
-          issueDate: invoice.date,
-          dueDate: invoice.dueDate,
-          milestoneIds: [milestone.id],
-          sandbox: state.sandbox,
-        },
-        `${key}:receivable`,
-      );
-      billed = invoice.total;
-      state.invoices.push({
-        number: invoice.number,
-        kind: 'milestone',
-        milestoneIds: [milestone.id],
-        amount: invoice.total,
-        date: invoice.date,
-        dueDate: dueDate(invoice.date, t.paymentTerms),
-        termsVersion: effect.termsVersion,
-      });
-      ms.invoiceNumbers.push(invoice.number);
-      ms.invoicedOn = ms.invoicedOn ?? invoice.date;
-      ms.status = 'invoiced';
-      state.billed = formatMoney(dec(state.billed).plus(billed), state.currency);
-    }
-    if (!dec(billed).isZero() || !dec(effect.recognized).isZero()) {
-      await services.postToLedger(
-        {
+        }, `${key}:issue`);
+        memo.number = issued.number;
+        if (original) await services.applyCreditMemo({ creditMemoNumber: issued.number, invoiceNumber: original, amount: memo.amount, date: memo.date }, `${key}:apply`);
+        takeRevenue(await services.postToLedger({
+          ...base,
           kind: 'contract_event',
-          contractId: state.contractId,
-          currency: t.currency,
+          eventDate: memo.date,
+          source: { type: 'amendment', ref: `v${memo.amendmentVersion}:${memo.milestoneId}` },
+          billed: formatMoney(dec(memo.amount).negated(), state.currency),
+        }, `${key}:post`));
+        return;
+      }
+      case 'post_progress': {
+        takeRevenue(await services.postToLedger({
+          ...base,
+          kind: 'contract_event',
           eventDate: effect.date,
-          source: { type: 'milestone', ref: milestone.id },
-          billed,
-          recognized: effect.recognized,
-          sandbox: state.sandbox,
-        },
-        `${key}:post`,
-      );
+          source: effect.source,
+          billed: formatMoney('0', state.currency),
+          progress: effect.progress,
+        }, `${state.contractId}:${effect.key}:post`));
+        return;
+      }
     }
   }
 
+  async function drainOutbox(): Promise<void> {
+    while (state.outbox.length > 0) {
+      const effect = state.outbox[0]!;
+      try {
+        await run(effect);
+      } catch (err) {
+        // A refusal from a service (after the activity's retries for anything transient): keep the
+        // effect where finance can see it and carry on, never drop it silently.
+        const failure = (err as { cause?: unknown }).cause instanceof ApplicationFailure ? ((err as { cause: ApplicationFailure }).cause) : (err as ApplicationFailure);
+        state.failedEffects.push({ effect, code: failure.type ?? 'internal', message: failure.message });
+        log.error('effect failed', { contractId: state.contractId, effect: effect.kind, code: failure.type, message: failure.message });
+      }
+      state.outbox.shift();
+      state.effectsDone += 1;
+    }
+  }
+
+  const wantsContinueAsNew = () => workflowInfo().continueAsNewSuggested || messagesThisRun >= maxMessages;
+
   for (;;) {
-    await condition(() => state.outbox.length > 0);
-    const effect = state.outbox[0]!;
-    await run(effect);
-    state.outbox.shift();
-    state.effectsDone += 1;
+    const timer = state.sandbox ? undefined : engine.nextTimer(state);
+    const wakeInMs = timer ? startOfDayInZone(timer.date, currentTerms(state).timezone) - Date.now() : undefined;
+    const timerSeq = state.timerSeq;
+    const wake = () => state.outbox.length > 0 || state.timerSeq !== timerSeq || wantsContinueAsNew() || engine.isFinished(state);
+    if (wakeInMs === undefined) await condition(wake);
+    else if (wakeInMs > 0) await condition(wake, wakeInMs);
+    if (!state.sandbox) engine.fireDueTimers(state, wallToday());
+    await drainOutbox();
+    trimLog();
+    if (engine.isFinished(state)) {
+      await condition(() => allHandlersFinished() && state.outbox.length === 0);
+      if (engine.isFinished(state)) {
+        state.status = 'completed';
+        engine.record(state, { kind: 'completed', via: 'timer', outcome: 'applied', reason: 'every milestone paid, covered or cancelled; revenue fully recognized' });
+        return state;
+      }
+    }
+    if (wantsContinueAsNew()) {
+      await condition(() => allHandlersFinished());
+      await drainOutbox();
+      await continueAsNew<typeof contractWorkflow>({ terms: input.terms, options: input.options, resume: { ...state, runs: state.runs + 1 } });
+    }
   }
 }

@@ -2,7 +2,10 @@
  * The contract workflow's state and message payloads: plain serialisable data (no Map, Set or
  * class instances), so it survives continue-as-new exactly. Types only plus pure helpers.
  */
+import type { AmendInput } from './amendment';
 import type { ContractTerms } from './terms';
+
+export type { AmendInput };
 
 export type MilestoneStatus =
   | 'planned' | 'completed' | 'declared' | 'rejected' | 'accepted'
@@ -17,32 +20,63 @@ export interface MilestoneState {
   declaredOn?: string;
   acceptedOn?: string;
   acceptance?: AcceptanceKind;
+  /** Date of the milestone's first invoice (absent when covered by the advance). */
   invoicedOn?: string;
   invoiceNumbers: string[];
   rejection?: { on: string; reason: string };
-  waiting?: string;
+  /** Why its invoice waits: `awaiting_sequence` or `customer_hold`. */
+  waiting?: 'awaiting_sequence' | 'customer_hold';
+  cancelledOn?: string;
 }
 
 export interface InvoiceSummary {
-  number: string;
+  /** Assigned by the invoicing service once the invoice is issued. */
+  number?: string;
   kind: 'milestone' | 'advance' | 'supplementary';
   milestoneIds: string[];
   amount: string;
   date: string;
   dueDate: string;
   termsVersion: number;
+  originalInvoiceNumber?: string;
+  paid: boolean;
+}
+
+export interface CreditMemoSummary {
+  number?: string;
+  milestoneId: string;
+  originalInvoiceNumber?: string;
+  amount: string;
+  date: string;
+  amendmentVersion: number;
 }
 
 export interface TermsVersion {
   version: number;
   effectiveDate: string;
   terms: ContractTerms;
+  /** Milestones cancelled as of this version. */
+  cancelled: string[];
+}
+
+export type TimerKind = 'advance' | 'acceptance' | 'invoice' | 'month_end';
+
+export interface PendingTimer {
+  seq: number;
+  kind: TimerKind;
+  /** Business date it fires (00:00 in the contract's timezone). */
+  date: string;
+  milestoneId?: string;
+  /** What it does, for people reading the state. */
+  purpose: string;
 }
 
 export interface LogEntry {
   seq: number;
-  at: string;
+  /** Business date on the contract's clock when it was handled. */
+  on: string;
   kind: string;
+  via: 'update' | 'signal' | 'timer';
   milestoneId?: string;
   date?: string;
   outcome: 'applied' | 'ignored' | 'refused';
@@ -50,58 +84,95 @@ export interface LogEntry {
   reason?: string;
 }
 
-/** A side effect the workflow owes the services, kept in state until done (an outbox). */
-export interface BillMilestoneEffect {
-  id: string;
-  kind: 'bill_milestone';
-  milestoneId: string;
-  date: string;
-  amount: string;
-  recognized: string;
-  termsVersion: number;
+export interface ProgressFacts {
+  accepted?: string[];
+  cost?: { obligationId: string; amount: string };
+  ratableThrough?: string;
 }
 
-export type Effect = BillMilestoneEffect;
+/** Side effects the workflow owes the services, kept in state until done (an outbox). */
+export type Effect =
+  | { id: number; kind: 'register_plan'; version: number; effectiveDate: string }
+  | { id: number; kind: 'issue_invoice'; invoiceIndex: number; progress?: ProgressFacts }
+  | { id: number; kind: 'issue_credit_memo'; memoIndex: number }
+  | { id: number; kind: 'post_progress'; date: string; source: { type: 'milestone' | 'cost' | 'ratable_month'; ref: string }; progress: ProgressFacts; key: string };
 
 export interface ContractState {
   contractId: string;
   customerId: string;
   currency: string;
   sandbox: boolean;
+  /** The business clock of a sandbox contract (DESIGN §3a); for others, the last date seen. */
+  clock: string;
   status: 'active' | 'completed';
   version: number;
   versions: TermsVersion[];
   milestones: Record<string, MilestoneState>;
   invoices: InvoiceSummary[];
-  /** Cumulative revenue recognized per obligation, as the workflow has posted it. */
+  creditMemos: CreditMemoSummary[];
+  timers: PendingTimer[];
+  hold?: { since: string };
+  /** Milestones (or `advance`) whose invoice fell due during the hold, in that order. */
+  heldInvoices: string[];
+  advance?: { amount: string; issued: boolean; applied: string };
+  /** Cumulative revenue recognized per obligation, as the revenue service last reported it. */
   recognized: Record<string, string>;
+  recognizedTotal: string;
   billed: string;
+  costToDate: Record<string, string>;
   log: LogEntry[];
   outbox: Effect[];
+  /** Effects that failed for good (a service refusal): kept for finance to look at, never dropped. */
+  failedEffects: Array<{ effect: Effect; code: string; message: string }>;
   effectsDone: number;
   effectsQueued: number;
+  timerSeq: number;
+  progressSeq: number;
+  runs: number;
+}
+
+export interface ContractWorkflowOptions {
+  /** Continue-as-new after this many messages in one run (the server allows 2,000 updates). */
+  maxMessagesPerRun?: number;
 }
 
 export interface ContractWorkflowInput {
   terms: ContractTerms;
+  options?: ContractWorkflowOptions;
   /** Set by continue-as-new: the state carried over. */
   resume?: ContractState;
 }
 
 export interface MilestoneEventInput {
   milestoneId: string;
-  /** Business date of the fact (default: today in the contract's timezone). */
+  /** Business date of the fact (default: today on the contract's clock). */
   date?: string;
+}
+
+export interface RejectInput extends MilestoneEventInput {
+  reason: string;
+}
+
+export interface CostReportInput {
+  obligationId: string;
+  /** Cost incurred (an increment), decimal string. */
+  amount: string;
+  date?: string;
+}
+
+export interface DatedInput {
+  date?: string;
+}
+
+export interface AdvanceClockInput {
+  to: string;
 }
 
 export interface UpdateOutcome {
   outcome: 'applied' | 'ignored';
   reason?: string;
   milestone?: MilestoneState;
-}
-
-export function currentTerms(state: Pick<ContractState, 'versions'>): ContractTerms {
-  return state.versions[state.versions.length - 1]!.terms;
+  version?: number;
 }
 
 /** Sent by AR when an invoice of the contract becomes fully paid. */
@@ -109,4 +180,12 @@ export interface InvoicePaidInput {
   invoiceNumber: string;
   /** Business date of the payment that settled it. */
   paidOn: string;
+}
+
+export function currentVersion(state: Pick<ContractState, 'versions'>): TermsVersion {
+  return state.versions[state.versions.length - 1]!;
+}
+
+export function currentTerms(state: Pick<ContractState, 'versions'>): ContractTerms {
+  return currentVersion(state).terms;
 }

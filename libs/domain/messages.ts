@@ -3,7 +3,10 @@
  * the tests import these. No Node dependencies.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ContractState, InvoicePaidInput, MilestoneEventInput, UpdateOutcome } from './contract';
+import type {
+  AdvanceClockInput, AmendInput, ContractState, CostReportInput, DatedInput, InvoicePaidInput,
+  MilestoneEventInput, RejectInput, UpdateOutcome,
+} from './contract';
 
 export const CONTRACT_WORKFLOW = 'contractWorkflow';
 
@@ -11,11 +14,23 @@ export function contractWorkflowId(contractId: string): string {
   return `contract-${contractId}`;
 }
 
-/** Updates: validated and answered (applied / ignored, or refused with a code). */
+/** Updates: validated and answered (applied / ignored), or refused with a code (ApplicationFailure type). */
 export const completeMilestoneUpdate = defineUpdate<UpdateOutcome, [MilestoneEventInput]>('completeMilestone');
+export const declareMilestoneUpdate = defineUpdate<UpdateOutcome, [MilestoneEventInput]>('declareMilestone');
+export const acceptMilestoneUpdate = defineUpdate<UpdateOutcome, [MilestoneEventInput]>('acceptMilestone');
+export const rejectMilestoneUpdate = defineUpdate<UpdateOutcome, [RejectInput]>('rejectMilestone');
+export const reportCostUpdate = defineUpdate<UpdateOutcome, [CostReportInput]>('reportCost');
+export const holdUpdate = defineUpdate<UpdateOutcome, [DatedInput]>('hold');
+export const releaseUpdate = defineUpdate<UpdateOutcome, [DatedInput]>('release');
+export const amendUpdate = defineUpdate<UpdateOutcome, [AmendInput]>('amend');
+export const advanceClockUpdate = defineUpdate<UpdateOutcome, [AdvanceClockInput]>('advanceClock');
 
-/** Signals: for raw senders that cannot wait for an answer; refusals are logged in the contract. */
+/** Signals: for raw senders that cannot wait for an answer; ignored and refused ones are logged. */
 export const milestoneCompletedSignal = defineSignal<[MilestoneEventInput]>('milestoneCompleted');
+export const milestoneDeclaredSignal = defineSignal<[MilestoneEventInput]>('milestoneDeclared');
+export const milestoneAcceptedSignal = defineSignal<[MilestoneEventInput]>('milestoneAccepted');
+export const milestoneRejectedSignal = defineSignal<[RejectInput]>('milestoneRejected');
+export const costReportedSignal = defineSignal<[CostReportInput]>('costReported');
 
 /** From AR (through its Temporal client) when an invoice of the contract becomes fully paid. */
 export const invoicePaidSignal = defineSignal<[InvoicePaidInput]>('invoicePaid');

@@ -1,6 +1,6 @@
 /**
  * Gateway use cases: contracts are workflows. Creating one starts `contract-<id>`; events are
- * workflow updates (answered applied / ignored / refused with a code); reads are queries.
+ * workflow updates (answered applied / ignored, or refused with a code); reads are queries.
  */
 import {
   WorkflowExecutionAlreadyStartedError,
@@ -8,10 +8,10 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import type { ContractState, MilestoneEventInput, UpdateOutcome } from '../../libs/domain/contract';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import type { AmendInput, ContractState, UpdateOutcome } from '../../libs/domain/contract';
 import { AppError, isErrorCode } from '../../libs/domain/errors';
-import { CONTRACT_WORKFLOW, completeMilestoneUpdate, contractStateQuery, contractWorkflowId } from '../../libs/domain/messages';
+import * as messages from '../../libs/domain/messages';
 import type { ContractTerms } from '../../libs/domain/terms';
 
 /** Turns a Temporal failure into the API's error: refusals keep their code, unknown ids are 404. */
@@ -24,18 +24,37 @@ export function toAppError(err: unknown, contractId: string): unknown {
   if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) {
     return new AppError(cause.type, cause.message, cause.details?.[0]);
   }
+  const message = (err as Error)?.message ?? '';
+  if (/workflow execution already completed/i.test(message)) {
+    return new AppError('not_allowed_in_state', `contract ${contractId} is completed`);
+  }
   return err;
 }
 
+export type ContractOperation =
+  | 'complete' | 'declare' | 'accept' | 'reject' | 'cost' | 'hold' | 'release' | 'amend' | 'advanceClock';
+
+const UPDATES: Record<ContractOperation, UpdateDefinition<UpdateOutcome, [any]>> = {
+  complete: messages.completeMilestoneUpdate,
+  declare: messages.declareMilestoneUpdate,
+  accept: messages.acceptMilestoneUpdate,
+  reject: messages.rejectMilestoneUpdate,
+  cost: messages.reportCostUpdate,
+  hold: messages.holdUpdate,
+  release: messages.releaseUpdate,
+  amend: messages.amendUpdate,
+  advanceClock: messages.advanceClockUpdate,
+};
+
 export function createContractUseCases(deps: { client: Client; taskQueue: string }) {
   const { client } = deps;
-  const handle = (contractId: string) => client.workflow.getHandle(contractWorkflowId(contractId));
+  const handle = (contractId: string) => client.workflow.getHandle(messages.contractWorkflowId(contractId));
 
   return {
     async create(terms: ContractTerms): Promise<{ contractId: string; workflowId: string; version: number }> {
-      const workflowId = contractWorkflowId(terms.contractId);
+      const workflowId = messages.contractWorkflowId(terms.contractId);
       try {
-        await client.workflow.start(CONTRACT_WORKFLOW, {
+        await client.workflow.start(messages.CONTRACT_WORKFLOW, {
           workflowId,
           taskQueue: deps.taskQueue,
           args: [{ terms }],
@@ -51,17 +70,22 @@ export function createContractUseCases(deps: { client: Client; taskQueue: string
       return { contractId: terms.contractId, workflowId, version: 1 };
     },
 
-    async completeMilestone(contractId: string, event: MilestoneEventInput): Promise<UpdateOutcome> {
+    /** Sends one operation as a workflow update and returns its answer. */
+    async send(contractId: string, operation: ContractOperation, input: unknown): Promise<UpdateOutcome> {
       try {
-        return await handle(contractId).executeUpdate(completeMilestoneUpdate, { args: [event] });
+        return await handle(contractId).executeUpdate(UPDATES[operation], { args: [input] });
       } catch (err) {
         throw toAppError(err, contractId);
       }
     },
 
+    async amend(contractId: string, input: AmendInput): Promise<UpdateOutcome> {
+      return this.send(contractId, 'amend', input);
+    },
+
     async state(contractId: string): Promise<ContractState> {
       try {
-        return await handle(contractId).query(contractStateQuery);
+        return await handle(contractId).query(messages.contractStateQuery);
       } catch (err) {
         throw toAppError(err, contractId);
       }

@@ -9,7 +9,7 @@ import { createContractUseCases } from './contracts';
 import { contractRoutes } from './routes';
 
 export async function startGateway(
-  config: Pick<Config, 'HOST' | 'GATEWAY_PORT' | 'BODY_LIMIT' | 'TEMPORAL_TASK_QUEUE' | 'INVOICING_URL'>,
+  config: Pick<Config, 'HOST' | 'GATEWAY_PORT' | 'BODY_LIMIT' | 'TEMPORAL_TASK_QUEUE' | 'INVOICING_URL' | 'REVENUE_URL' | 'AR_URL'>,
   deps: { client: Client; logger: Logger },
 ): Promise<RunningService> {
   const log = deps.logger.child({ service: 'gateway' });
@@ -20,7 +20,11 @@ export async function startGateway(
     ready: async () => void (await deps.client.connection.workflowService.getSystemInfo({})),
   });
   const contracts = createContractUseCases({ client: deps.client, taskQueue: config.TEMPORAL_TASK_QUEUE });
-  app.use(contractRoutes(contracts, { invoicing: createServiceClient('invoicing', config.INVOICING_URL) }));
+  app.use(contractRoutes(contracts, {
+    invoicing: createServiceClient('invoicing', config.INVOICING_URL),
+    revenue: createServiceClient('revenue', config.REVENUE_URL),
+    ar: createServiceClient('ar', config.AR_URL),
+  }));
   finishApp(app);
   return runHttpService({ name: 'gateway', app, host: config.HOST, port: config.GATEWAY_PORT, logger: log });
 }

@@ -1,0 +1,59 @@
+/**
+ * `npm run scenarios -- [FILES…]`: plays acceptance scenarios (default: every file in
+ * ../shared/scenarios) through the HTTP API — against TOLLGATE_URL, or a throwaway local stack it
+ * starts itself — prints one line per difference, and exits non-zero on any difference.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { createLogger } from '../libs/logger';
+import { REPO_ROOT } from '../deploy/local/servers';
+import { startEphemeralStack } from '../deploy/local/ephemeral';
+import { httpApi, loadScenario, runScenario } from './scenarios';
+
+export const DEFAULT_SCENARIO_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'scenarios');
+
+export function scenarioFiles(args: string[]): string[] {
+  if (args.length > 0) return args.map((a) => path.resolve(a));
+  if (!existsSync(DEFAULT_SCENARIO_DIR)) throw new Error(`no scenario files given and ${DEFAULT_SCENARIO_DIR} does not exist`);
+  return readdirSync(DEFAULT_SCENARIO_DIR).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(DEFAULT_SCENARIO_DIR, f));
+}
+
+export async function runScenarioFiles(files: string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+  const logger = createLogger('scenarios', process.env.LOG_LEVEL ?? 'warn');
+  const scenarios = files.map((f) => ({ file: f, scenario: loadScenario(f) }));
+  const stack = process.env.TOLLGATE_URL ? undefined : await startEphemeralStack(logger, process.env.LOG_LEVEL ?? 'silent');
+  const api = httpApi(process.env.TOLLGATE_URL ?? stack!.gatewayUrl, process.env.TOLLGATE_API_KEY);
+  let failed = 0;
+  try {
+    for (const { file, scenario } of scenarios) {
+      const started = Date.now();
+      let differences: string[];
+      try {
+        differences = (await runScenario(api, scenario)).differences;
+      } catch (err) {
+        differences = [`could not run: ${(err as Error).message}`];
+      }
+      const secs = ((Date.now() - started) / 1000).toFixed(1);
+      if (differences.length === 0) out(`PASS ${scenario.name} (${secs} s)`);
+      else {
+        failed += 1;
+        out(`FAIL ${scenario.name} (${path.basename(file)}, ${secs} s): ${differences.length} difference(s)`);
+        for (const d of differences) out(`  - ${d}`);
+      }
+    }
+  } finally {
+    await stack?.stop();
+  }
+  out(`${scenarios.length - failed}/${scenarios.length} scenarios passed`);
+  return failed === 0 ? 0 : 1;
+}
+
+if (require.main === module) {
+  runScenarioFiles(scenarioFiles(process.argv.slice(2))).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`scenarios: ${(err as Error).message}\n`);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,56 @@
+/** Request bodies of the public API (zod): the one definition validation and docs come from. */
+import { z } from 'zod';
+import {
+  businessDate, invoiceTimingSchema, moneyString, recognitionSchema, signedMoneyString, triggerSchema,
+} from '../../libs/domain/terms';
+
+export const datedBody = z.object({ date: businessDate.optional() }).strict();
+export const rejectBody = z.object({ date: businessDate.optional(), reason: z.string().min(1).max(2000) }).strict();
+export const costBody = z.object({ obligationId: z.string().min(1), amount: moneyString, date: businessDate.optional() }).strict();
+export const clockBody = z.object({ to: businessDate }).strict();
+
+const idField = z.string().min(1).max(100);
+
+/** Amendment changes: shapes are checked here; the business rules (invalid_amendment) in the workflow. */
+export const amendBody = z.object({
+  baseVersion: z.number().int().min(1),
+  effectiveDate: businessDate.optional(),
+  changes: z.object({
+    milestones: z.array(z.object({
+      id: idField,
+      name: z.string().min(1).max(200).optional(),
+      description: z.string().min(1).max(2000).optional(),
+      obligationId: idField.optional(),
+      amount: signedMoneyString.optional(),
+      weight: moneyString.optional(),
+      billable: z.boolean().optional(),
+      sequence: z.number().int().min(0).optional(),
+      trigger: z.union([triggerSchema, z.object({ date: businessDate }).strict(), z.object({ deemedAcceptanceDays: z.number().int().min(0) }).strict()]).optional(),
+      plannedFinishDate: businessDate.optional(),
+      allowDateChange: z.boolean().optional(),
+      invoiceTiming: invoiceTimingSchema.optional(),
+    }).strict()).optional(),
+    cancel: z.array(idField).optional(),
+    obligations: z.array(z.object({
+      id: idField,
+      name: z.string().min(1).max(200).optional(),
+      ssp: signedMoneyString.optional(),
+      recognition: z.union([
+        recognitionSchema,
+        z.object({ estimatedTotalCost: moneyString }).strict(),
+        z.object({ startDate: businessDate.optional(), endDate: businessDate.optional() }).strict(),
+        z.object({ satisfiedBy: idField }).strict(),
+      ]).optional(),
+    }).strict()).optional(),
+  }).strict(),
+}).strict();
+
+export const paymentBody = z.object({
+  amount: moneyString,
+  date: businessDate.optional(),
+  /** A milestone id (or `advance`): pays that milestone's invoices, oldest first. */
+  invoiceFor: z.string().min(1).optional(),
+  invoiceNumbers: z.array(z.string().min(1)).min(1).optional(),
+}).strict();
+
+export const closePeriodBody = z.object({ period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM') }).strict();

@@ -1,0 +1,571 @@
+/**
+ * The contract's rules (DESIGN §3a, §4, §8, §11) as deterministic functions over the plain state.
+ * They decide, change state and queue effects in the outbox; they never do I/O and never wait.
+ * The workflow (workflows/contract.ts) calls them from its handlers and runs the effects.
+ *
+ * Refusals are thrown as non-retryable ApplicationFailures typed with the DESIGN error code, always
+ * before anything changes, so a refused request changes nothing.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { dueDate } from '../libs/accounting';
+import { amendmentProblems, mergeAmendment, type AmendInput } from '../libs/domain/amendment';
+import type {
+  ContractState, CostReportInput, Effect, InvoicePaidInput, LogEntry, MilestoneEventInput, MilestoneState,
+  PendingTimer, ProgressFacts, RejectInput, TimerKind, UpdateOutcome,
+} from '../libs/domain/contract';
+import { currentTerms, currentVersion } from '../libs/domain/contract';
+import type { ErrorCode } from '../libs/domain/errors';
+import type { ContractTerms, Milestone } from '../libs/domain/terms';
+import { addDays, isBusinessDate, lastDayOfMonth, maxDate, nextBillingDay } from '../libs/dates';
+import { Dec, dec, formatMoney, isMoneyString } from '../libs/money';
+
+export type Via = LogEntry['via'];
+
+export function refusal(code: ErrorCode, message: string, details?: unknown): ApplicationFailure {
+  return ApplicationFailure.create({ message, type: code, nonRetryable: true, details: details === undefined ? undefined : [details] });
+}
+
+const TIMER_RANK: Record<TimerKind, number> = { advance: 0, acceptance: 1, invoice: 2, month_end: 3 };
+const DONE_FOR_SEQUENCE = new Set(['invoiced', 'paid', 'covered']);
+
+// ───────────────────────────── state ─────────────────────────────
+
+export function initialState(terms: ContractTerms, today: string): ContractState {
+  const zero = formatMoney('0', terms.currency);
+  const state: ContractState = {
+    contractId: terms.contractId,
+    customerId: terms.customer.id,
+    currency: terms.currency,
+    sandbox: terms.sandbox !== undefined,
+    clock: terms.sandbox?.clockStart ?? today,
+    status: 'active',
+    version: 1,
+    versions: [{ version: 1, effectiveDate: terms.signedDate, terms, cancelled: [] }],
+    milestones: Object.fromEntries(terms.milestones.map((m) => [m.id, { id: m.id, status: 'planned', invoiceNumbers: [] } as MilestoneState])),
+    invoices: [],
+    creditMemos: [],
+    timers: [],
+    heldInvoices: [],
+    advance: terms.advanceBilling ? { amount: terms.advanceBilling.amount, issued: false, applied: zero } : undefined,
+    recognized: Object.fromEntries(terms.obligations.map((o) => [o.id, zero])),
+    recognizedTotal: zero,
+    billed: zero,
+    costToDate: {},
+    log: [],
+    outbox: [],
+    failedEffects: [],
+    effectsDone: 0,
+    effectsQueued: 0,
+    timerSeq: 0,
+    progressSeq: 0,
+    runs: 1,
+  };
+  enqueue(state, { kind: 'register_plan', version: 1, effectiveDate: terms.signedDate });
+  if (terms.advanceBilling) addTimer(state, 'advance', terms.advanceBilling.date, 'issue the advance invoice');
+  for (const m of terms.milestones) {
+    if (m.trigger.type === 'date') addTimer(state, 'acceptance', m.trigger.date, `accept ${m.id} on its date`, m.id);
+  }
+  planMonthEnds(state, terms);
+  return state;
+}
+
+function terms(state: ContractState): ContractTerms {
+  return currentTerms(state);
+}
+
+function milestoneOf(state: ContractState, id: string): Milestone | undefined {
+  return terms(state).milestones.find((m) => m.id === id);
+}
+
+function money(state: ContractState, value: string | InstanceType<typeof Dec>): string {
+  return formatMoney(value, state.currency);
+}
+
+export function enqueue(state: ContractState, effect: DistributiveOmit<Effect, 'id'>): number {
+  state.effectsQueued += 1;
+  state.outbox.push({ ...effect, id: state.effectsQueued } as Effect);
+  return state.effectsQueued;
+}
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+
+function addTimer(state: ContractState, kind: TimerKind, date: string, purpose: string, milestoneId?: string): void {
+  state.timerSeq += 1;
+  state.timers.push({ seq: state.timerSeq, kind, date, purpose, ...(milestoneId ? { milestoneId } : {}) });
+}
+
+function removeTimers(state: ContractState, pred: (t: PendingTimer) => boolean): void {
+  state.timers = state.timers.filter((t) => !pred(t));
+}
+
+/** Month ends (and end dates) of every ratable obligation not yet posted. */
+function planMonthEnds(state: ContractState, t: ContractTerms): void {
+  const wanted = new Set<string>();
+  for (const o of t.obligations) {
+    if (o.recognition.method !== 'ratable') continue;
+    let d = lastDayOfMonth(o.recognition.startDate);
+    while (d < o.recognition.endDate) {
+      wanted.add(d);
+      d = lastDayOfMonth(addDays(d, 1));
+    }
+    wanted.add(o.recognition.endDate);
+  }
+  const planned = new Set(state.timers.filter((x) => x.kind === 'month_end').map((x) => x.date));
+  const posted = lastRatablePosting(state);
+  for (const d of [...wanted].sort()) {
+    if (!planned.has(d) && (posted === undefined || d > posted)) addTimer(state, 'month_end', d, 'post ratable revenue through this day');
+  }
+}
+
+function lastRatablePosting(state: ContractState): string | undefined {
+  return state.log.filter((l) => l.kind === 'month_end' && l.outcome === 'applied').map((l) => l.date!).sort().pop();
+}
+
+export function record(state: ContractState, entry: Omit<LogEntry, 'seq' | 'on'>): void {
+  state.log.push({ seq: state.log.length + 1, on: state.clock, ...entry });
+}
+
+// ───────────────────────────── checks ─────────────────────────────
+
+/** Checks a business date: valid, and not after today on the contract's clock. */
+export function checkDate(state: ContractState, date: string | undefined, today: string): string {
+  if (date !== undefined && (typeof date !== 'string' || !isBusinessDate(date))) {
+    throw refusal('validation_failed', `date ${String(date)} is not a calendar date YYYY-MM-DD`, [{ path: 'date', message: 'must be YYYY-MM-DD' }]);
+  }
+  const d = date ?? today;
+  if (d > today) throw refusal('future_date', `date ${d} is after today (${today}) on contract ${state.contractId}'s clock`);
+  return d;
+}
+
+export function checkMilestone(state: ContractState, input: MilestoneEventInput, today: string): { milestone: Milestone; ms: MilestoneState; date: string } {
+  const milestone = milestoneOf(state, input?.milestoneId);
+  if (!milestone) throw refusal('not_found', `contract ${state.contractId} has no milestone ${String(input?.milestoneId)}`);
+  const date = checkDate(state, input.date, today);
+  return { milestone, ms: state.milestones[milestone.id]!, date };
+}
+
+function checkActive(state: ContractState): void {
+  if (state.status !== 'active') throw refusal('not_allowed_in_state', `contract ${state.contractId} is completed`);
+}
+
+// ───────────────────────────── completions ─────────────────────────────
+
+type Decision =
+  | { kind: 'ignore'; reason: string }
+  | { kind: 'apply'; run: () => void };
+
+function conclude(state: ContractState, kind: string, via: Via, input: { milestoneId?: string; date?: string }, d: Decision, ms?: MilestoneState): UpdateOutcome {
+  if (d.kind === 'ignore') {
+    record(state, { kind, via, milestoneId: input.milestoneId, date: input.date, outcome: 'ignored', reason: d.reason });
+    return { outcome: 'ignored', reason: d.reason, milestone: ms };
+  }
+  d.run();
+  record(state, { kind, via, milestoneId: input.milestoneId, date: input.date, outcome: 'applied' });
+  return { outcome: 'applied', milestone: ms };
+}
+
+/** `complete` and `declare` (DESIGN §4): declare on a non-vendor milestone acts as complete, and vice versa. */
+export function decideCompletion(state: ContractState, input: MilestoneEventInput, today: string): Decision {
+  checkActive(state);
+  const { milestone, ms, date } = checkMilestone(state, input, today);
+  if (milestone.trigger.type === 'date') return { kind: 'ignore', reason: 'a date-triggered milestone is accepted on its date' };
+  if (ms.status === 'cancelled') throw refusal('not_allowed_in_state', `milestone ${milestone.id} is cancelled`);
+  if (ms.status !== 'planned' && ms.status !== 'rejected') return { kind: 'ignore', reason: `duplicate: milestone ${milestone.id} is already ${ms.status}` };
+  if (milestone.plannedFinishDate && milestone.allowDateChange === false && date > milestone.plannedFinishDate) {
+    throw refusal('requires_amendment', `milestone ${milestone.id} was due by ${milestone.plannedFinishDate}; completing it on ${date} needs an amendment`);
+  }
+  const trigger = milestone.trigger;
+  return {
+    kind: 'apply',
+    run: () => {
+      ms.rejection = undefined;
+      if (trigger.completion === 'external_event') {
+        ms.completedOn = date;
+        acceptMilestone(state, milestone, date, 'event');
+      } else if (trigger.completion === 'customer_signoff') {
+        ms.completedOn = date;
+        ms.status = 'completed';
+      } else {
+        ms.declaredOn = date;
+        ms.status = 'declared';
+        if (trigger.deemedAcceptanceDays !== undefined) {
+          addTimer(state, 'acceptance', addDays(date, trigger.deemedAcceptanceDays), `deem ${milestone.id} accepted`, milestone.id);
+        }
+      }
+    },
+  };
+}
+
+export function complete(state: ContractState, input: MilestoneEventInput, today: string, via: Via, kind = 'complete'): UpdateOutcome {
+  const d = decideCompletion(state, input, today);
+  return conclude(state, kind, via, input, d, state.milestones[input.milestoneId]);
+}
+
+export function decideAccept(state: ContractState, input: MilestoneEventInput, today: string): Decision {
+  checkActive(state);
+  const { milestone, ms, date } = checkMilestone(state, input, today);
+  if (ms.acceptedOn !== undefined) return { kind: 'ignore', reason: `duplicate: milestone ${milestone.id} is already accepted` };
+  if (ms.status !== 'completed' && ms.status !== 'declared') {
+    throw refusal('not_allowed_in_state', `milestone ${milestone.id} is ${ms.status}: only a completed or declared milestone can be accepted`);
+  }
+  return { kind: 'apply', run: () => acceptMilestone(state, milestone, date, 'signoff') };
+}
+
+export function accept(state: ContractState, input: MilestoneEventInput, today: string, via: Via): UpdateOutcome {
+  return conclude(state, 'accept', via, input, decideAccept(state, input, today), state.milestones[input.milestoneId]);
+}
+
+export function decideReject(state: ContractState, input: RejectInput, today: string): Decision {
+  checkActive(state);
+  const { milestone, ms, date } = checkMilestone(state, input, today);
+  if (typeof input.reason !== 'string' || input.reason.trim() === '') {
+    throw refusal('validation_failed', 'a rejection needs a reason', [{ path: 'reason', message: 'required' }]);
+  }
+  if (ms.acceptance === 'deemed') throw refusal('window_closed', `milestone ${milestone.id} was deemed accepted on ${ms.acceptedOn}; the window is closed`);
+  if (ms.status === 'declared') {
+    const window = state.timers.find((t) => t.kind === 'acceptance' && t.milestoneId === milestone.id);
+    if (window && date >= window.date) throw refusal('window_closed', `the acceptance window of ${milestone.id} closed on ${window.date}`);
+  } else if (ms.status !== 'completed') {
+    throw refusal('not_allowed_in_state', `milestone ${milestone.id} is ${ms.status}: only a completed or declared milestone can be rejected`);
+  }
+  return {
+    kind: 'apply',
+    run: () => {
+      ms.status = 'rejected';
+      ms.rejection = { on: date, reason: input.reason };
+      removeTimers(state, (t) => t.kind === 'acceptance' && t.milestoneId === milestone.id);
+    },
+  };
+}
+
+export function reject(state: ContractState, input: RejectInput, today: string, via: Via): UpdateOutcome {
+  return conclude(state, 'reject', via, input, decideReject(state, input, today), state.milestones[input.milestoneId]);
+}
+
+// ───────────────────────────── acceptance and invoices ─────────────────────────────
+
+function acceptMilestone(state: ContractState, milestone: Milestone, date: string, kind: MilestoneState['acceptance'] & string): void {
+  const ms = state.milestones[milestone.id]!;
+  ms.status = 'accepted';
+  ms.acceptedOn = date;
+  ms.acceptance = kind;
+  removeTimers(state, (t) => t.kind === 'acceptance' && t.milestoneId === milestone.id);
+  const progress: ProgressFacts = { accepted: [milestone.id] };
+  if (!milestone.billable || dec(milestone.amount).isZero()) {
+    postProgress(state, date, { type: 'milestone', ref: milestone.id }, progress);
+    return;
+  }
+  const timing = milestone.invoiceTiming;
+  if (timing.type === 'immediate') {
+    invoiceFallsDue(state, milestone.id, maxDate(date, state.clock), progress, date);
+    return;
+  }
+  postProgress(state, date, { type: 'milestone', ref: milestone.id }, progress);
+  const when = timing.type === 'days_after_acceptance' ? addDays(date, timing.days) : nextBillingDay(date, terms(state).billingDay);
+  addTimer(state, 'invoice', when, `invoice ${milestone.id}`, milestone.id);
+}
+
+function postProgress(state: ContractState, date: string, source: Extract<Effect, { kind: 'post_progress' }>['source'], progress: ProgressFacts): void {
+  state.progressSeq += 1;
+  enqueue(state, { kind: 'post_progress', date, source, progress, key: `${source.type}:${source.ref}:${state.progressSeq}` });
+}
+
+/**
+ * An invoice falls due (DESIGN §4, §11): queued under a hold, waiting for its sequence, or issued.
+ * `progress` rides along when the invoice and the acceptance are one event on one date.
+ */
+function invoiceFallsDue(state: ContractState, milestoneId: string, date: string, progress?: ProgressFacts, progressDate?: string): void {
+  const ms = milestoneId === 'advance' ? undefined : state.milestones[milestoneId]!;
+  const oneEvent = progress !== undefined && (progressDate ?? date) === date;
+  const postAlone = () => {
+    if (progress) postProgress(state, progressDate ?? date, { type: 'milestone', ref: milestoneId }, progress);
+  };
+  if (state.hold) {
+    postAlone();
+    state.heldInvoices.push(milestoneId);
+    if (ms) ms.waiting = 'customer_hold';
+    return;
+  }
+  if (ms && sequenceBlockers(state, milestoneId).length > 0) {
+    postAlone();
+    ms.waiting = 'awaiting_sequence';
+    return;
+  }
+  if (!oneEvent) postAlone();
+  issue(state, milestoneId, date, oneEvent ? progress : undefined);
+}
+
+function sequenceBlockers(state: ContractState, milestoneId: string): string[] {
+  const t = terms(state);
+  if (!t.enforceSequence) return [];
+  const me = t.milestones.find((m) => m.id === milestoneId)!;
+  const cancelled = new Set(currentVersion(state).cancelled);
+  return t.milestones
+    .filter((m) => m.billable && !cancelled.has(m.id) && m.sequence < me.sequence)
+    .filter((m) => !DONE_FOR_SEQUENCE.has(state.milestones[m.id]!.status))
+    .map((m) => m.id);
+}
+
+function issue(state: ContractState, milestoneId: string, date: string, progress?: ProgressFacts): void {
+  if (milestoneId === 'advance') {
+    const amount = state.advance!.amount;
+    state.advance!.issued = true;
+    addInvoice(state, { kind: 'advance', milestoneIds: ['advance'], amount, date });
+    return;
+  }
+  const milestone = milestoneOf(state, milestoneId)!;
+  const ms = state.milestones[milestoneId]!;
+  ms.waiting = undefined;
+  let amount = dec(milestone.amount);
+  if (state.advance?.issued) {
+    const unapplied = dec(state.advance.amount).minus(state.advance.applied);
+    const use = Dec.min(unapplied, amount);
+    state.advance.applied = money(state, dec(state.advance.applied).plus(use));
+    amount = amount.minus(use);
+  }
+  if (amount.isZero()) {
+    ms.status = 'covered';
+    if (progress) postProgress(state, date, { type: 'milestone', ref: milestoneId }, progress);
+  } else {
+    ms.status = 'invoiced';
+    ms.invoicedOn = ms.invoicedOn ?? date;
+    addInvoice(state, { kind: 'milestone', milestoneIds: [milestoneId], amount: money(state, amount), date }, progress);
+  }
+  releaseSequence(state, date);
+}
+
+function addInvoice(state: ContractState, inv: { kind: 'milestone' | 'advance' | 'supplementary'; milestoneIds: string[]; amount: string; date: string; originalInvoiceNumber?: string }, progress?: ProgressFacts): void {
+  const t = terms(state);
+  state.invoices.push({ ...inv, dueDate: dueDate(inv.date, t.paymentTerms), termsVersion: state.version, paid: false });
+  state.billed = money(state, dec(state.billed).plus(inv.amount));
+  enqueue(state, { kind: 'issue_invoice', invoiceIndex: state.invoices.length - 1, ...(progress ? { progress } : {}) });
+}
+
+/** Issues every invoice waiting for its sequence whose blockers are all invoiced now. */
+function releaseSequence(state: ContractState, date: string): void {
+  const t = terms(state);
+  const waiting = t.milestones
+    .filter((m) => state.milestones[m.id]!.waiting === 'awaiting_sequence')
+    .sort((a, b) => a.sequence - b.sequence);
+  for (const m of waiting) {
+    if (state.milestones[m.id]!.waiting === 'awaiting_sequence' && sequenceBlockers(state, m.id).length === 0) {
+      issue(state, m.id, date);
+    }
+  }
+}
+
+// ───────────────────────────── timers and the clock ─────────────────────────────
+
+export function nextTimer(state: ContractState): PendingTimer | undefined {
+  return [...state.timers].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : TIMER_RANK[a.kind] - TIMER_RANK[b.kind] || a.seq - b.seq))[0];
+}
+
+/** Fires, in date order (DESIGN §11 ranks within a day), every timer due by 00:00 of `through`. */
+export function fireDueTimers(state: ContractState, through: string): number {
+  let fired = 0;
+  for (let t = nextTimer(state); t && t.date <= through; t = nextTimer(state)) {
+    removeTimers(state, (x) => x.seq === t!.seq);
+    if (t.date > state.clock) state.clock = t.date;
+    fireTimer(state, t);
+    fired += 1;
+  }
+  if (through > state.clock) state.clock = through;
+  return fired;
+}
+
+function fireTimer(state: ContractState, t: PendingTimer): void {
+  const via: Via = 'timer';
+  switch (t.kind) {
+    case 'advance':
+      invoiceFallsDue(state, 'advance', t.date);
+      record(state, { kind: 'advance', via, date: t.date, outcome: 'applied' });
+      return;
+    case 'acceptance': {
+      const milestone = milestoneOf(state, t.milestoneId!)!;
+      const ms = state.milestones[milestone.id]!;
+      if (ms.status === 'cancelled' || ms.acceptedOn !== undefined) return;
+      if (milestone.trigger.type === 'date') {
+        acceptMilestone(state, milestone, t.date, 'date');
+        record(state, { kind: 'date_trigger', via, milestoneId: milestone.id, date: t.date, outcome: 'applied' });
+      } else if (ms.status === 'declared') {
+        acceptMilestone(state, milestone, t.date, 'deemed');
+        record(state, { kind: 'deemed_acceptance', via, milestoneId: milestone.id, date: t.date, outcome: 'applied' });
+      }
+      return;
+    }
+    case 'invoice':
+      invoiceFallsDue(state, t.milestoneId!, t.date);
+      record(state, { kind: 'invoice_due', via, milestoneId: t.milestoneId, date: t.date, outcome: 'applied' });
+      return;
+    case 'month_end':
+      postProgress(state, t.date, { type: 'ratable_month', ref: t.date }, { ratableThrough: t.date });
+      record(state, { kind: 'month_end', via, date: t.date, outcome: 'applied' });
+      return;
+  }
+}
+
+export function checkAdvanceClock(state: ContractState, to: string): void {
+  if (!state.sandbox) throw refusal('not_allowed_in_state', `contract ${state.contractId} runs on the wall clock, not a sandbox clock`);
+  if (typeof to !== 'string' || !isBusinessDate(to)) throw refusal('validation_failed', `to ${String(to)} is not a calendar date`, [{ path: 'to', message: 'must be YYYY-MM-DD' }]);
+  if (to < state.clock) throw refusal('validation_failed', `the clock is at ${state.clock}; it cannot go back to ${to}`, [{ path: 'to', message: 'before the clock' }]);
+}
+
+// ───────────────────────────── hold, cost, payments ─────────────────────────────
+
+export function hold(state: ContractState, input: { date?: string }, today: string, via: Via): UpdateOutcome {
+  checkActive(state);
+  const date = checkDate(state, input?.date, today);
+  const d: Decision = state.hold ? { kind: 'ignore', reason: `duplicate: on hold since ${state.hold.since}` } : { kind: 'apply', run: () => { state.hold = { since: date }; } };
+  return conclude(state, 'hold', via, { date }, d);
+}
+
+export function release(state: ContractState, input: { date?: string }, today: string, via: Via): UpdateOutcome {
+  checkActive(state);
+  const date = maxDate(checkDate(state, input?.date, today), state.clock);
+  if (!state.hold) return conclude(state, 'release', via, { date }, { kind: 'ignore', reason: 'the contract is not on hold' });
+  return conclude(state, 'release', via, { date }, {
+    kind: 'apply',
+    run: () => {
+      state.hold = undefined;
+      const queued = state.heldInvoices;
+      state.heldInvoices = [];
+      for (const id of queued) {
+        if (id !== 'advance') state.milestones[id]!.waiting = undefined;
+        invoiceFallsDue(state, id, date);
+      }
+    },
+  });
+}
+
+export function checkCost(state: ContractState, input: CostReportInput, today: string): string {
+  checkActive(state);
+  const ob = terms(state).obligations.find((o) => o.id === input?.obligationId);
+  if (!ob) throw refusal('not_found', `contract ${state.contractId} has no obligation ${String(input?.obligationId)}`);
+  if (typeof input.amount !== 'string' || !isMoneyString(input.amount)) {
+    throw refusal('validation_failed', 'amount must be a non-negative decimal string', [{ path: 'amount', message: 'must be a decimal string' }]);
+  }
+  if (ob.recognition.method !== 'cost_input') throw refusal('not_allowed_in_state', `obligation ${ob.id} is not measured by cost (${ob.recognition.method})`);
+  return checkDate(state, input.date, today);
+}
+
+export function reportCost(state: ContractState, input: CostReportInput, today: string, via: Via): UpdateOutcome {
+  const date = checkCost(state, input, today);
+  return conclude(state, 'cost', via, { date }, {
+    kind: 'apply',
+    run: () => {
+      state.costToDate[input.obligationId] = money(state, dec(state.costToDate[input.obligationId] ?? '0').plus(input.amount));
+      postProgress(state, date, { type: 'cost', ref: input.obligationId }, { cost: { obligationId: input.obligationId, amount: input.amount } });
+    },
+  });
+}
+
+export function invoicePaid(state: ContractState, input: InvoicePaidInput): void {
+  const inv = state.invoices.find((i) => i.number !== undefined && i.number === input?.invoiceNumber);
+  if (!inv) {
+    record(state, { kind: 'invoice_paid', via: 'signal', outcome: 'ignored', reason: `unknown invoice ${String(input?.invoiceNumber)}` });
+    return;
+  }
+  if (inv.paid) {
+    record(state, { kind: 'invoice_paid', via: 'signal', date: input.paidOn, outcome: 'ignored', reason: `duplicate: ${inv.number} is already paid` });
+    return;
+  }
+  inv.paid = true;
+  for (const id of inv.milestoneIds) {
+    const ms = state.milestones[id];
+    if (!ms || ms.status !== 'invoiced') continue;
+    const all = state.invoices.filter((i) => i.milestoneIds.includes(id) && i.kind !== 'advance');
+    if (all.every((i) => i.paid)) ms.status = 'paid';
+  }
+  record(state, { kind: 'invoice_paid', via: 'signal', date: input.paidOn, outcome: 'applied', reason: inv.number });
+}
+
+// ───────────────────────────── amendments ─────────────────────────────
+
+export function checkAmend(state: ContractState, input: AmendInput, today: string): { next: ContractTerms; effectiveDate: string } {
+  checkActive(state);
+  if (typeof input?.baseVersion !== 'number') throw refusal('validation_failed', 'baseVersion is required', [{ path: 'baseVersion', message: 'required' }]);
+  if (input.baseVersion !== state.version) {
+    throw refusal('stale_version', `the contract is at version ${state.version}, not ${input.baseVersion}`, { currentVersion: state.version });
+  }
+  const effectiveDate = checkDate(state, input.effectiveDate, today);
+  const statuses = Object.fromEntries(Object.values(state.milestones).map((m) => [m.id, m.status]));
+  const problems = amendmentProblems(terms(state), statuses, input.changes ?? {});
+  if (problems.length > 0) throw refusal('invalid_amendment', problems.map((p) => p.message).join('; '), problems);
+  return { next: mergeAmendment(terms(state), input.changes ?? {}), effectiveDate };
+}
+
+export function amend(state: ContractState, input: AmendInput, today: string): UpdateOutcome {
+  const { next, effectiveDate } = checkAmend(state, input, today);
+  const previous = terms(state);
+  const cancelled = [...currentVersion(state).cancelled, ...(input.changes.cancel ?? []).filter((id) => !currentVersion(state).cancelled.includes(id))];
+  state.version += 1;
+  state.versions.push({ version: state.version, effectiveDate, terms: next, cancelled });
+
+  for (const m of next.milestones) {
+    state.milestones[m.id] ??= { id: m.id, status: 'planned', invoiceNumbers: [] };
+    if (!state.recognized[m.obligationId]) state.recognized[m.obligationId] = money(state, '0');
+  }
+  for (const o of next.obligations) state.recognized[o.id] ??= money(state, '0');
+  for (const id of input.changes.cancel ?? []) {
+    const ms = state.milestones[id]!;
+    ms.status = 'cancelled';
+    ms.cancelledOn = effectiveDate;
+    ms.waiting = undefined;
+    removeTimers(state, (t) => t.milestoneId === id);
+    state.heldInvoices = state.heldInvoices.filter((x) => x !== id);
+  }
+  // Re-plan date triggers of unaccepted milestones; running deemed windows keep their terms.
+  for (const m of next.milestones) {
+    const ms = state.milestones[m.id]!;
+    if (ms.status === 'cancelled' || ms.acceptedOn !== undefined) continue;
+    const before = previous.milestones.find((x) => x.id === m.id);
+    const beforeDate = before?.trigger.type === 'date' ? before.trigger.date : undefined;
+    const nowDate = m.trigger.type === 'date' ? m.trigger.date : undefined;
+    if (beforeDate !== nowDate) {
+      if (beforeDate !== undefined) removeTimers(state, (t) => t.kind === 'acceptance' && t.milestoneId === m.id);
+      if (nowDate !== undefined) addTimer(state, 'acceptance', nowDate, `accept ${m.id} on its date`, m.id);
+    }
+  }
+  removeTimers(state, (t) => t.kind === 'month_end');
+  planMonthEnds(state, next);
+
+  // The revenue plan of the new version first (it posts the catch-up), then the billing corrections.
+  enqueue(state, { kind: 'register_plan', version: state.version, effectiveDate });
+  for (const m of next.milestones) {
+    const before = previous.milestones.find((x) => x.id === m.id);
+    const ms = state.milestones[m.id]!;
+    if (!before || (ms.status !== 'invoiced' && ms.status !== 'paid')) continue;
+    const diff = dec(m.amount).minus(before.amount);
+    if (diff.isZero()) continue;
+    const original = state.invoices.find((i) => i.kind === 'milestone' && i.milestoneIds.includes(m.id));
+    if (diff.isNegative()) {
+      state.creditMemos.push({ milestoneId: m.id, amount: money(state, diff.negated()), date: effectiveDate, amendmentVersion: state.version, originalInvoiceNumber: original?.number });
+      state.billed = money(state, dec(state.billed).plus(diff));
+      enqueue(state, { kind: 'issue_credit_memo', memoIndex: state.creditMemos.length - 1 });
+    } else {
+      addInvoice(state, { kind: 'supplementary', milestoneIds: [m.id], amount: money(state, diff), date: effectiveDate, originalInvoiceNumber: original?.number });
+      ms.status = 'invoiced';
+    }
+  }
+  record(state, { kind: 'amend', via: 'update', date: effectiveDate, outcome: 'applied', reason: `version ${state.version}` });
+  // A moved date trigger already past fires at once.
+  fireDueTimers(state, state.clock);
+  return { outcome: 'applied', version: state.version };
+}
+
+// ───────────────────────────── life ─────────────────────────────
+
+/** Every milestone paid, covered, cancelled (or accepted when it never bills), revenue fully recognized. */
+export function isFinished(state: ContractState): boolean {
+  if (state.outbox.length > 0 || state.timers.length > 0 || state.heldInvoices.length > 0) return false;
+  const t = terms(state);
+  const cancelled = new Set(currentVersion(state).cancelled);
+  for (const m of t.milestones) {
+    const ms = state.milestones[m.id]!;
+    if (cancelled.has(m.id) || ms.status === 'covered' || ms.status === 'paid') continue;
+    if ((!m.billable || dec(m.amount).isZero()) && ms.acceptedOn !== undefined) continue;
+    return false;
+  }
+  if (state.advance && !state.invoices.filter((i) => i.kind === 'advance').every((i) => i.paid)) return false;
+  const price = t.milestones.filter((m) => m.billable && !cancelled.has(m.id)).reduce((acc, m) => acc.plus(m.amount), new Dec(0));
+  return dec(state.recognizedTotal).equals(price);
+}
