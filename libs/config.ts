@@ -25,6 +25,8 @@ export const configSchema = z.object({
   INVOICING_URL: z.url().optional(),
   REVENUE_URL: z.url().optional(),
   AR_URL: z.url().optional(),
+  /** A contract workflow continues as new after this many messages in one run (server cap: 2,000 updates). */
+  CONTRACT_MESSAGES_PER_RUN: z.coerce.number().int().min(1).max(1900).default(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT: z.string().default('1mb'),
   /** Local data (SQLite files of the dev servers) for `npm start`. */

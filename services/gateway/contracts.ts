@@ -46,7 +46,7 @@ const UPDATES: Record<ContractOperation, UpdateDefinition<UpdateOutcome, [any]>>
   advanceClock: messages.advanceClockUpdate,
 };
 
-export function createContractUseCases(deps: { client: Client; taskQueue: string }) {
+export function createContractUseCases(deps: { client: Client; taskQueue: string; messagesPerRun?: number }) {
   const { client } = deps;
   const handle = (contractId: string) => client.workflow.getHandle(messages.contractWorkflowId(contractId));
 
@@ -57,7 +57,7 @@ export function createContractUseCases(deps: { client: Client; taskQueue: string
         await client.workflow.start(messages.CONTRACT_WORKFLOW, {
           workflowId,
           taskQueue: deps.taskQueue,
-          args: [{ terms }],
+          args: [{ terms, options: { maxMessagesPerRun: deps.messagesPerRun } }],
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           workflowIdConflictPolicy: 'FAIL',
         });

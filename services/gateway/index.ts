@@ -9,7 +9,7 @@ import { createContractUseCases } from './contracts';
 import { contractRoutes } from './routes';
 
 export async function startGateway(
-  config: Pick<Config, 'HOST' | 'GATEWAY_PORT' | 'BODY_LIMIT' | 'TEMPORAL_TASK_QUEUE' | 'INVOICING_URL' | 'REVENUE_URL' | 'AR_URL'>,
+  config: Pick<Config, 'HOST' | 'GATEWAY_PORT' | 'BODY_LIMIT' | 'TEMPORAL_TASK_QUEUE' | 'INVOICING_URL' | 'REVENUE_URL' | 'AR_URL' | 'CONTRACT_MESSAGES_PER_RUN'>,
   deps: { client: Client; logger: Logger },
 ): Promise<RunningService> {
   const log = deps.logger.child({ service: 'gateway' });
@@ -19,7 +19,7 @@ export async function startGateway(
     bodyLimit: config.BODY_LIMIT,
     ready: async () => void (await deps.client.connection.workflowService.getSystemInfo({})),
   });
-  const contracts = createContractUseCases({ client: deps.client, taskQueue: config.TEMPORAL_TASK_QUEUE });
+  const contracts = createContractUseCases({ client: deps.client, taskQueue: config.TEMPORAL_TASK_QUEUE, messagesPerRun: config.CONTRACT_MESSAGES_PER_RUN });
   app.use(contractRoutes(contracts, {
     invoicing: createServiceClient('invoicing', config.INVOICING_URL),
     revenue: createServiceClient('revenue', config.REVENUE_URL),

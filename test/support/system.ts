@@ -28,8 +28,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   });
 }
 
-export async function startTestSystem(overrides: Record<string, string> = {}): Promise<TestSystem> {
-  const config = testConfig(overrides);
+export async function startTestSystem(overrides: Record<string, string> | Config = {}): Promise<TestSystem> {
+  const config = 'MONGO_DB_PREFIX' in overrides && 'INVOICING_URL' in overrides ? (overrides as Config) : testConfig(overrides as Record<string, string>);
   const logger = createLogger('test', config.LOG_LEVEL);
   const system = await startSystem(config, logger, { workflowBundle: { codePath: required('TEST_WORKFLOW_BUNDLE') } });
   return { ...system, config, prefix: config.MONGO_DB_PREFIX };
