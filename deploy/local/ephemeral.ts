@@ -10,7 +10,7 @@ import type { Logger } from '../../libs/logger';
 import { freePort, startFerretDb, startTemporalDevServer } from './servers';
 import { startSystem, type RunningSystem } from './system';
 
-export async function startEphemeralStack(logger: Logger, logLevel = 'warn'): Promise<RunningSystem> {
+export async function startEphemeralStack(logger: Logger, logLevel = 'warn'): Promise<RunningSystem & { temporalAddress: string }> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'tollgate-'));
   const [temporalPort, mongoPort] = [await freePort(), await freePort()];
   const [temporal, ferret] = await Promise.all([
@@ -26,6 +26,7 @@ export async function startEphemeralStack(logger: Logger, logLevel = 'warn'): Pr
   const system = await startSystem(config, logger);
   return {
     ...system,
+    temporalAddress: temporal.address,
     async stop() {
       await system.stop();
       await Promise.all([temporal.stop(), ferret.stop()]);

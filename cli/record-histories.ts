@@ -1,0 +1,106 @@
+/**
+ * Records contract-workflow histories for the replay tests (test/histories/). Run after an
+ * intended change of workflow behaviour, on a throwaway local stack:
+ *   npx tsx cli/record-histories.ts
+ * Old histories must keep replaying: never delete one to make a change pass (use `patched()`).
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { contractWorkflowId } from '../libs/domain/messages';
+import { createLogger } from '../libs/logger';
+import { REPO_ROOT } from '../deploy/local/servers';
+import { startEphemeralStack } from '../deploy/local/ephemeral';
+import { httpApi } from './scenarios';
+
+type Step = [method: string, path: string, body?: unknown];
+
+const STORIES: Record<string, { terms: Record<string, unknown>; steps: Step[] }> = {
+  'signoff-deemed-hold-amend': {
+    terms: {
+      customer: { id: 'cust-rec', name: 'Recorder Corp' }, currency: 'USD', signedDate: '2025-01-01', paymentTerms: 'NET_30',
+      sandbox: { clockStart: '2025-01-01' },
+      obligations: [{ id: 'impl', name: 'Implementation', ssp: '100.00', recognition: { method: 'milestones' } }],
+      milestones: [
+        { id: 'kickoff', name: 'Kickoff', description: 'Kickoff fee', obligationId: 'impl', amount: '10.00', sequence: 1, trigger: { type: 'date', date: '2025-01-10' } },
+        { id: 'design', name: 'Design', description: 'Design fee', obligationId: 'impl', amount: '30.00', sequence: 2, trigger: { type: 'event', completion: 'customer_signoff' } },
+        { id: 'build', name: 'Build', description: 'Build fee', obligationId: 'impl', amount: '60.00', sequence: 3, trigger: { type: 'event', completion: 'vendor_declaration', deemedAcceptanceDays: 5 }, invoiceTiming: { type: 'next_billing_cycle' } },
+      ],
+    },
+    steps: [
+      ['POST', '/clock', { to: '2025-02-01' }],
+      ['POST', '/milestones/design/complete', {}],
+      ['POST', '/milestones/design/accept', {}],
+      ['POST', '/hold', {}],
+      ['POST', '/milestones/build/declare', {}],
+      ['POST', '/clock', { to: '2025-03-02' }],
+      ['POST', '/release', {}],
+      ['POST', '/amendments', { baseVersion: 1, changes: { milestones: [{ id: 'design', amount: '25.00' }] } }],
+      ['POST', '/clock', { to: '2025-03-31' }],
+    ],
+  },
+  'advance-sequence-cost': {
+    terms: {
+      customer: { id: 'cust-rec', name: 'Recorder Corp' }, currency: 'JPY', signedDate: '2025-01-01', paymentTerms: 'NET_15', enforceSequence: true,
+      sandbox: { clockStart: '2025-01-01' }, advanceBilling: { amount: '5000', date: '2025-01-01' },
+      obligations: [{ id: 'build', name: 'Build', ssp: '20000', recognition: { method: 'cost_input', estimatedTotalCost: '8000' } }],
+      milestones: [
+        { id: 'a', name: 'A', description: 'A fee', obligationId: 'build', amount: '8000', sequence: 1, trigger: { type: 'event', completion: 'external_event' } },
+        { id: 'b', name: 'B', description: 'B fee', obligationId: 'build', amount: '12000', sequence: 2, trigger: { type: 'event', completion: 'external_event' } },
+      ],
+    },
+    steps: [
+      ['POST', '/clock', { to: '2025-01-20' }],
+      ['POST', '/milestones/b/complete', {}],
+      ['POST', '/costs', { obligationId: 'build', amount: '3000' }],
+      ['POST', '/clock', { to: '2025-02-10' }],
+      ['POST', '/milestones/a/complete', {}],
+      ['POST', '/costs', { obligationId: 'build', amount: '5000' }],
+    ],
+  },
+};
+
+/**
+ * A history the current code must refuse to replay: the same story, but as if an older workflow
+ * had scheduled a different activity first (a renamed activity: a determinism break).
+ */
+function writeIncompatible(history: { events: Array<{ eventType?: string; activityTaskScheduledEventAttributes?: { activityType?: { name?: string } } }> }): void {
+  const scheduled = history.events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
+  scheduled!.activityTaskScheduledEventAttributes!.activityType!.name = 'registerRevenuePlanV0';
+  const file = path.join(REPO_ROOT, 'test', 'histories', 'incompatible', 'renamed-activity.json');
+  writeFileSync(file, `${JSON.stringify(history)}\n`);
+  process.stdout.write(`wrote ${file}\n`);
+}
+
+async function main(): Promise<void> {
+  const logger = createLogger('record-histories', 'warn');
+  const stack = await startEphemeralStack(logger, 'silent');
+  const api = httpApi(stack.gatewayUrl);
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const client = new Client({ connection });
+  try {
+    for (const [name, story] of Object.entries(STORIES)) {
+      const contractId = `rec-${name}`;
+      const created = await api.call('POST', '/contracts', { ...story.terms, contractId });
+      if (created.status !== 201) throw new Error(`${name}: create: ${JSON.stringify(created.body)}`);
+      for (const [method, p, body] of story.steps) {
+        const res = await api.call(method, `/contracts/${contractId}${p}`, body);
+        if (res.status >= 300) throw new Error(`${name}: ${method} ${p}: ${res.status} ${JSON.stringify(res.body)}`);
+      }
+      const history = await client.workflow.getHandle(contractWorkflowId(contractId)).fetchHistory();
+      const file = path.join(REPO_ROOT, 'test', 'histories', `${name}.json`);
+      writeFileSync(file, `${historyToJSON(history)}\n`);
+      process.stdout.write(`recorded ${file} (${history.events?.length} events)\n`);
+      if (name === 'signoff-deemed-hold-amend') writeIncompatible(JSON.parse(historyToJSON(history)));
+    }
+  } finally {
+    await connection.close();
+    await stack.stop();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack}\n`);
+  process.exit(1);
+});
