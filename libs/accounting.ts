@@ -3,7 +3,7 @@
  * progress per recognition method, cumulative recognition, and the contract-position journal rule.
  * No I/O: the contract workflow and the revenue service both call these, nothing is written twice.
  */
-import { addDays, daysBetween, type BusinessDate } from './dates';
+import { addDays, daysBetween, firstDayOfNextMonth, periodOf, type BusinessDate } from './dates';
 import { Dec, allocate, dec, formatMoney, roundMoney, sumMoney, type MoneyInput } from './money';
 
 /** The shape of terms these rules need (a structural subset of ContractTerms). */
@@ -36,8 +36,11 @@ export interface ProgressFacts {
   cancelled?: ReadonlySet<string> | readonly string[];
   /** Cost incurred to date per obligation (decimal strings). */
   costToDate?: Readonly<Record<string, string>>;
-  /** For ratable obligations: recognition counts days through this date (inclusive). */
-  ratableThrough?: BusinessDate;
+  /**
+   * For ratable obligations: recognition counts days through this date (inclusive); either one date
+   * for every ratable obligation, or a date per obligation id.
+   */
+  ratableThrough?: BusinessDate | Readonly<Record<string, BusinessDate>>;
 }
 
 const has = (s: ReadonlySet<string> | readonly string[] | undefined, v: string) =>
@@ -91,7 +94,7 @@ export function progress(terms: TermsForRevenue, obligationId: string, facts: Pr
     }
     case 'ratable': {
       const total = daysBetween(r.startDate, r.endDate) + 1;
-      const through = facts.ratableThrough;
+      const through = typeof facts.ratableThrough === 'string' ? facts.ratableThrough : facts.ratableThrough?.[obligationId];
       if (through === undefined || through < r.startDate) return zero;
       const elapsed = Math.min(daysBetween(r.startDate, through) + 1, total);
       return { numerator: new Dec(elapsed), denominator: new Dec(total) };
@@ -109,6 +112,34 @@ export function cumulativeRecognized(terms: TermsForRevenue, facts: ProgressFact
       return [o.id, formatMoney(roundMoney(value, terms.currency), terms.currency)];
     }),
   );
+}
+
+/**
+ * The contract position (DESIGN §6): recognized − billed. Positive is a contract asset (unbilled AR),
+ * negative a contract liability (deferred revenue); only one of the two is ever non-zero.
+ */
+export function contractPosition(recognized: MoneyInput, billed: MoneyInput, currency: string): { unbilledAr: string; deferredRevenue: string } {
+  const net = dec(recognized).minus(dec(billed));
+  return {
+    unbilledAr: formatMoney(Dec.max(net, 0), currency),
+    deferredRevenue: formatMoney(Dec.max(net.negated(), 0), currency),
+  };
+}
+
+/**
+ * Per-obligation catch-up (DESIGN §6 amendments and every progress posting): new cumulative −
+ * recognized so far, for every obligation in either map. Zero catch-ups are kept (callers skip them).
+ */
+export function catchUp(
+  cumulative: Readonly<Record<string, string>>,
+  recognizedSoFar: Readonly<Record<string, string>>,
+  currency: string,
+): { perObligation: Record<string, string>; total: string } {
+  const ids = [...new Set([...Object.keys(recognizedSoFar), ...Object.keys(cumulative)])];
+  const perObligation = Object.fromEntries(
+    ids.map((id) => [id, formatMoney(dec(cumulative[id] ?? '0').minus(dec(recognizedSoFar[id] ?? '0')), currency)]),
+  );
+  return { perObligation, total: formatMoney(sumMoney(Object.values(perObligation)), currency) };
 }
 
 export const ACCOUNTS = ['ar', 'unbilled_ar', 'deferred_revenue', 'revenue', 'cash'] as const;
@@ -173,4 +204,14 @@ export function isBalanced(lines: readonly JournalLine[]): boolean {
 /** Invoice due date: invoice date + payment-term days. */
 export function dueDate(invoiceDate: BusinessDate, paymentTerms: string): BusinessDate {
   return addDays(invoiceDate, paymentTermDays(paymentTerms));
+}
+
+/**
+ * The posting date of an event (DESIGN §6 periods): its own date, unless its month is closed; then
+ * the first day of the first open month after it. The event keeps its event date.
+ */
+export function postingDateFor(eventDate: BusinessDate, closedPeriods: ReadonlySet<string> | readonly string[]): BusinessDate {
+  let date = eventDate;
+  while (has(closedPeriods, periodOf(date))) date = firstDayOfNextMonth(date);
+  return date;
 }

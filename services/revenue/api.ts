@@ -1,27 +1,124 @@
-/** The revenue service's request and response shapes (zod), shared with its callers. */
+/**
+ * The revenue service's request and response shapes (zod), shared with its callers. The OpenAPI
+ * document (GET /openapi.json) is generated from these schemas; there is no hand-kept copy.
+ */
 import { z } from 'zod';
-import type { Account, JournalLine } from '../../libs/accounting';
-import { businessDate, moneyString, signedMoneyString } from '../../libs/domain/terms';
+import { ACCOUNTS, type Account, type JournalLine } from '../../libs/accounting';
+import { isMoneyString, minorUnits } from '../../libs/money';
+import { businessDate, moneyString, recognitionSchema, signedMoneyString } from '../../libs/domain/terms';
+
+const id = z.string().min(1).max(100).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
+const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code');
+export const periodString = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a calendar month YYYY-MM');
 
 const source = z.object({
-  type: z.enum(['milestone', 'advance', 'amendment', 'payment', 'ratable_month', 'cost', 'release']),
-  ref: z.string().min(1),
+  /** What caused the entry: milestone, advance, amendment, payment, ratable_month, cost, credit_memo, … */
+  type: z.string().regex(/^[a-z][a-z_]{0,39}$/, 'lower-case letters and _ only'),
+  ref: z.string().min(1).max(200),
 });
 
+/** Checks that every money field fits the currency's minor units (USD "10.00", JPY "1000"). */
+function checkMinorUnits(ctx: z.RefinementCtx, cur: string, fields: Array<[string | undefined, (string | number)[]]>): void {
+  if (!/^[A-Z]{3}$/.test(cur)) return;
+  for (const [value, path] of fields) {
+    if (value !== undefined && !isMoneyString(value, cur, { allowNegative: true })) {
+      ctx.addIssue({ code: 'custom', path, message: `${cur} amounts have at most ${minorUnits(cur)} decimals` });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revenue plan (POST /plans)
+
+export const planObligationSchema = z.object({ id, ssp: moneyString, recognition: recognitionSchema });
+export const planMilestoneSchema = z.object({
+  id,
+  obligationId: id,
+  amount: moneyString,
+  weight: moneyString.optional(),
+  billable: z.boolean().default(true),
+  sequence: z.number().int().min(0),
+});
+
+export const postPlanSchema = z
+  .object({
+    contractId: id,
+    sandbox: z.boolean().default(false),
+    currency,
+    version: z.number().int().min(1),
+    effectiveDate: businessDate,
+    obligations: z.array(planObligationSchema).min(1).max(100),
+    milestones: z.array(planMilestoneSchema).max(500),
+    /** Milestone ids cancelled by amendment (out of the price and of the output-method weights). */
+    cancelled: z.array(id).default([]),
+  })
+  .superRefine((plan, ctx) => {
+    const obligations = new Set<string>();
+    plan.obligations.forEach((o, i) => {
+      if (obligations.has(o.id)) ctx.addIssue({ code: 'custom', path: ['obligations', i, 'id'], message: `duplicate obligation id ${o.id}` });
+      obligations.add(o.id);
+    });
+    const milestones = new Map<string, string>();
+    plan.milestones.forEach((m, i) => {
+      if (milestones.has(m.id)) ctx.addIssue({ code: 'custom', path: ['milestones', i, 'id'], message: `duplicate milestone id ${m.id}` });
+      milestones.set(m.id, m.obligationId);
+      if (!obligations.has(m.obligationId)) {
+        ctx.addIssue({ code: 'custom', path: ['milestones', i, 'obligationId'], message: `unknown obligation ${m.obligationId}` });
+      }
+    });
+    plan.cancelled.forEach((c, i) => {
+      if (!milestones.has(c)) ctx.addIssue({ code: 'custom', path: ['cancelled', i], message: `unknown milestone ${c}` });
+    });
+    plan.obligations.forEach((o, i) => {
+      const r = o.recognition;
+      if (r.method === 'point_in_time' && r.satisfiedBy !== undefined && milestones.get(r.satisfiedBy) !== o.id) {
+        ctx.addIssue({ code: 'custom', path: ['obligations', i, 'recognition', 'satisfiedBy'], message: `no milestone ${r.satisfiedBy} in obligation ${o.id}` });
+      }
+      if (r.method === 'ratable' && r.endDate < r.startDate) {
+        ctx.addIssue({ code: 'custom', path: ['obligations', i, 'recognition', 'endDate'], message: 'endDate is before startDate' });
+      }
+    });
+    checkMinorUnits(ctx, plan.currency, [
+      ...plan.milestones.map((m, i): [string, (string | number)[]] => [m.amount, ['milestones', i, 'amount']]),
+      ...plan.obligations.map((o, i): [string, (string | number)[]] => [o.ssp, ['obligations', i, 'ssp']]),
+    ]);
+  });
+export type PostPlanRequest = z.input<typeof postPlanSchema>;
+export type RevenuePlan = z.output<typeof postPlanSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Postings (POST /postings)
+
 const common = {
-  contractId: z.string().min(1),
-  currency: z.string().regex(/^[A-Z]{3}$/),
+  contractId: id,
+  currency,
   eventDate: businessDate,
   source,
   sandbox: z.boolean().default(false),
 };
 
-/** A contract event that bills and/or recognizes (signed amounts); the service applies DESIGN §6. */
+export const progressSchema = z.object({
+  /** Milestone ids accepted by this event (any acceptance kind). */
+  accepted: z.array(id).max(500).optional(),
+  /** Cost incurred by this event (an increment) on a cost_input obligation. */
+  cost: z.object({ obligationId: id, amount: moneyString }).optional(),
+  /** Ratable obligations are recognized through this date (a month end, or the end date). */
+  ratableThrough: businessDate.optional(),
+  /** Limits `ratableThrough` to these obligations (default: every ratable obligation). */
+  ratableObligations: z.array(id).optional(),
+});
+
+/** A contract event that bills (signed: negative = credit memo) and records progress; DESIGN §6. */
 export const postContractEventSchema = z.object({
   kind: z.literal('contract_event'),
   ...common,
   billed: signedMoneyString.default('0'),
-  recognized: signedMoneyString.default('0'),
+  progress: progressSchema.optional(),
+  /**
+   * Escape hatch for contracts without a revenue plan: an explicit signed revenue amount. Refused
+   * for a contract that has a plan (its revenue comes from `progress`).
+   */
+  recognized: signedMoneyString.optional(),
 });
 
 export const postPaymentSchema = z.object({
@@ -30,35 +127,169 @@ export const postPaymentSchema = z.object({
   amount: moneyString,
 });
 
-export const postingSchema = z.discriminatedUnion('kind', [postContractEventSchema, postPaymentSchema]);
+export const postingSchema = z
+  .discriminatedUnion('kind', [postContractEventSchema, postPaymentSchema])
+  .superRefine((p, ctx) => {
+    if (p.kind === 'payment') checkMinorUnits(ctx, p.currency, [[p.amount, ['amount']]]);
+    else {
+      checkMinorUnits(ctx, p.currency, [[p.billed, ['billed']], [p.recognized, ['recognized']], [p.progress?.cost?.amount, ['progress', 'cost', 'amount']]]);
+      if (p.progress !== undefined && p.recognized !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['recognized'], message: 'send either progress or an explicit recognized amount, not both' });
+      }
+    }
+  });
 export type PostingRequest = z.input<typeof postingSchema>;
+export type Posting = z.output<typeof postingSchema>;
+export type ContractEventPosting = Extract<Posting, { kind: 'contract_event' }>;
+
+// ---------------------------------------------------------------------------------------------
+// Periods (POST /periods/close)
+
+export const closePeriodSchema = z
+  .object({
+    period: periodString,
+    sandbox: z.boolean().default(false),
+    contractId: id.optional(),
+    /** "Today" for the check that the month has ended (sandbox contracts run on their own clock). */
+    asOf: businessDate.optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.sandbox && c.contractId === undefined) ctx.addIssue({ code: 'custom', path: ['contractId'], message: 'required for a sandbox ledger (one per contract)' });
+  });
+export type ClosePeriodRequest = z.input<typeof closePeriodSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+export interface ContractFacts {
+  /** The plan version these facts were last computed with (0: no plan). */
+  planVersion: number;
+  accepted: string[];
+  costToDate: Record<string, string>;
+  ratableThrough: Record<string, string>;
+}
+
+export interface Position { billed: string; recognized: string }
 
 export interface JournalEntry {
   entryId: string;
   ledger: string;
   contractId: string;
+  /** Per ledger and contract: 1, 2, 3, … in posting order. */
+  seq: number;
+  kind: 'contract_event' | 'payment' | 'amendment';
   currency: string;
   eventDate: string;
   postingDate: string;
   source: { type: string; ref: string };
   lines: JournalLine[];
+  /** What this entry billed (signed) and recognized (signed). */
+  billed: string;
+  revenue: string;
+  /** The contract after this entry: cumulative recognized per obligation, totals, progress facts. */
+  recognized: Record<string, string>;
+  position: Position;
+  facts: ContractFacts;
   createdAt: string;
+}
+
+export interface PlanResult {
+  plan: {
+    contractId: string;
+    ledger: string;
+    version: number;
+    effectiveDate: string;
+    currency: string;
+    transactionPrice: string;
+    allocated: Record<string, string>;
+  };
+  entry: JournalEntry | null;
+  recognized: Record<string, string>;
+  position: Position;
 }
 
 export type Balances = Record<Account, string>;
 
+const money = z.string().describe('decimal string');
+const lineSchema = z.object({ account: z.enum(ACCOUNTS), debit: money, credit: money });
+const positionSchema = z.object({ billed: money, recognized: money });
+export const journalEntrySchema = z.object({
+  entryId: z.string(),
+  ledger: z.string(),
+  contractId: z.string(),
+  seq: z.number().int(),
+  kind: z.enum(['contract_event', 'payment', 'amendment']),
+  currency: z.string(),
+  eventDate: z.string(),
+  postingDate: z.string(),
+  source: z.object({ type: z.string(), ref: z.string() }),
+  lines: z.array(lineSchema),
+  billed: money,
+  revenue: money,
+  recognized: z.record(z.string(), money),
+  position: positionSchema,
+  facts: z.object({
+    planVersion: z.number().int(),
+    accepted: z.array(z.string()),
+    costToDate: z.record(z.string(), money),
+    ratableThrough: z.record(z.string(), z.string()),
+  }),
+  createdAt: z.string(),
+});
+export const planResultSchema = z.object({
+  plan: z.object({
+    contractId: z.string(), ledger: z.string(), version: z.number().int(), effectiveDate: z.string(), currency: z.string(),
+    transactionPrice: money, allocated: z.record(z.string(), money),
+  }),
+  entry: journalEntrySchema.nullable(),
+  recognized: z.record(z.string(), money),
+  position: positionSchema,
+});
+export const balancesSchema = z.object(Object.fromEntries(ACCOUNTS.map((a) => [a, money])) as Record<Account, typeof money>);
+export const closeResultSchema = z.object({ ledger: z.string(), period: z.string(), outcome: z.enum(['closed', 'ignored']), closedAt: z.string() });
+export const errorSchema = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional(), requestId: z.string().optional() });
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+const boolString = z.enum(['true', 'false']).optional();
+const format = z.enum(['json', 'csv']).default('json');
+
 export const entriesQuery = z.object({
   contractId: z.string().optional(),
-  sandbox: z.enum(['true', 'false']).optional(),
+  sandbox: boolString,
   limit: z.coerce.number().int().min(1).max(1000).default(500),
   offset: z.coerce.number().int().min(0).default(0),
 });
 
 export const balancesQuery = z.object({
   contractId: z.string().min(1),
-  sandbox: z.enum(['true', 'false']).optional(),
+  sandbox: boolString,
   asOf: businessDate.optional(),
 });
+
+/** Selects a ledger (books, or one contract's sandbox ledger) and optionally one contract in it. */
+const ledgerQuery = {
+  contractId: id.optional(),
+  sandbox: boolString,
+  /** Needed only when the selected entries are in more than one currency. */
+  currency: currency.optional(),
+  format,
+};
+
+export const reportQuery = z.object({ ...ledgerQuery, asOf: businessDate.optional() });
+export const seriesQuery = z.object({ ...ledgerQuery, asOf: businessDate.optional(), from: periodString.optional(), to: periodString.optional() });
+export const journalQuery = z.object({
+  ...ledgerQuery,
+  from: businessDate.optional(),
+  to: businessDate.optional(),
+  account: z.enum(ACCOUNTS).optional(),
+  sourceType: z.string().optional(),
+  kind: z.enum(['contract_event', 'payment', 'amendment']).optional(),
+  limit: z.coerce.number().int().min(1).max(10000).default(1000),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+export const periodsQuery = z.object({ contractId: id.optional(), sandbox: boolString });
 
 /** The ledger an entry belongs to: the real books, or the contract's own sandbox ledger. */
 export function ledgerFor(contractId: string, sandbox: boolean): string {

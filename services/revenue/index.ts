@@ -5,19 +5,24 @@ import type { Logger } from '../../libs/logger';
 import { connectDatabase, databaseName, ensureIndexes } from '../../libs/mongo';
 import { runHttpService, type RunningService } from '../../libs/service-runtime';
 import { entryRepository } from './data/entries';
+import { periodRepository } from './data/periods';
+import { planRepository } from './data/plans';
 import { createLedgerUseCases } from './ledger';
+import { createReportUseCases } from './reports';
 import { ledgerRoutes } from './routes';
 
 export async function startRevenueService(
   config: Pick<Config, 'MONGO_URL' | 'MONGO_DB_PREFIX' | 'HOST' | 'REVENUE_PORT' | 'BODY_LIMIT'>,
   logger: Logger,
+  opts: { now?: () => Date } = {},
 ): Promise<RunningService> {
   const log = logger.child({ service: 'revenue' });
   const conn = await connectDatabase({ url: config.MONGO_URL, dbName: databaseName(config.MONGO_DB_PREFIX, 'revenue'), logger: log });
-  const repo = entryRepository(conn);
+  const repos = { entries: entryRepository(conn), plans: planRepository(conn), periods: periodRepository(conn) };
   await ensureIndexes(conn);
+  const now = opts.now ?? (() => new Date());
   const app = createApp({ name: 'revenue', logger: log, bodyLimit: config.BODY_LIMIT, ready: async () => void (await conn.db!.command({ ping: 1 })) });
-  app.use(ledgerRoutes(createLedgerUseCases(repo)));
+  app.use(ledgerRoutes(createLedgerUseCases(repos, now), createReportUseCases(repos.entries, () => now().toISOString().slice(0, 10))));
   finishApp(app);
   return runHttpService({ name: 'revenue', app, host: config.HOST, port: config.REVENUE_PORT, logger: log, connection: conn });
 }

@@ -1,20 +1,61 @@
-/** Revenue use cases: post balanced entries exactly once, report balances. */
+/**
+ * Revenue use cases: revenue plans, postings and period closes, each exactly once per idempotency
+ * key. The rules themselves (allocation, progress, cumulative recognition, the contract-position
+ * entry, the closed-period shift) live in libs/accounting; this file only feeds them the facts.
+ *
+ * Consistency without transactions: a posting's only write is its journal entry, which carries
+ * the contract's facts after it. The next posting for the contract reads the latest entry (by
+ * `seq`) and inserts seq + 1; the unique index {ledger, contractId, seq} lets exactly one of two
+ * racing writers win, and the loser recomputes from the winner's facts.
+ */
 import { randomUUID } from 'node:crypto';
-import { ACCOUNTS, isBalanced, paymentEntry, positionEntry, type Account, type JournalLine } from '../../libs/accounting';
+import {
+  ACCOUNTS,
+  allocatePrice,
+  catchUp,
+  contractPosition,
+  cumulativeRecognized,
+  isBalanced,
+  paymentEntry,
+  positionEntry,
+  postingDateFor,
+  transactionPrice,
+  type Account,
+  type JournalLine,
+  type TermsForRevenue,
+} from '../../libs/accounting';
+import { lastDayOfMonth, maxDate } from '../../libs/dates';
 import { AppError } from '../../libs/domain/errors';
-import { createOnce, requestHash, withoutStorageFields } from '../../libs/idempotency';
-import { Dec, formatMoney } from '../../libs/money';
-import { ledgerFor, type Balances, type JournalEntry, type postingSchema } from './api';
+import { assertSameRequest, requestHash, withoutStorageFields } from '../../libs/idempotency';
+import { Dec, dec, formatMoney } from '../../libs/money';
+import { isDuplicateKeyError } from '../../libs/mongo';
+import {
+  closePeriodSchema,
+  ledgerFor,
+  postPlanSchema,
+  type Balances,
+  type ContractEventPosting,
+  type ContractFacts,
+  type JournalEntry,
+  type PlanResult,
+  type Position,
+  type Posting,
+} from './api';
 import type { EntryDoc, EntryRepository } from './data/entries';
+import type { PeriodRepository } from './data/periods';
+import type { PlanDoc, PlanRepository } from './data/plans';
 import type { z } from 'zod';
 
-type Posting = z.output<typeof postingSchema>;
+type PlanInput = z.output<typeof postPlanSchema>;
+/** What the rules need of a stored plan. */
+export type PlanRules = Pick<PlanDoc, 'currency' | 'obligations' | 'milestones' | 'cancelled' | 'version' | 'effectiveDate'>;
+type CloseInput = z.output<typeof closePeriodSchema>;
 
 /** Debit-normal accounts show debit − credit; credit-normal ones credit − debit (DESIGN §6). */
-const DEBIT_NORMAL: ReadonlySet<Account> = new Set<Account>(['ar', 'unbilled_ar', 'cash']);
+export const DEBIT_NORMAL: ReadonlySet<Account> = new Set<Account>(['ar', 'unbilled_ar', 'cash']);
 
 export function balancesOf(entries: readonly { lines: readonly JournalLine[] }[], currency: string): Balances {
-  const totals = Object.fromEntries(ACCOUNTS.map((a) => [a, new Dec(0)])) as Record<Account, InstanceType<typeof Dec>>;
+  const totals = Object.fromEntries(ACCOUNTS.map((a) => [a, new Dec(0)])) as Record<Account, Dec>;
   for (const e of entries) {
     for (const l of e.lines) {
       const signed = new Dec(l.debit).minus(l.credit);
@@ -24,52 +65,340 @@ export function balancesOf(entries: readonly { lines: readonly JournalLine[] }[]
   return Object.fromEntries(ACCOUNTS.map((a) => [a, formatMoney(totals[a], currency)])) as Balances;
 }
 
-export function createLedgerUseCases(repo: EntryRepository, now: () => Date = () => new Date()) {
-  async function contractBalances(ledger: string, contractId: string, currency: string, asOf?: string): Promise<Balances> {
-    const entries = await repo.list({ ledger, contractId, postingDateTo: asOf });
-    return balancesOf(entries, currency);
+/** A contract before its first entry. */
+function emptyState(currency: string): { facts: ContractFacts; recognized: Record<string, string>; position: Position } {
+  const zero = formatMoney('0', currency);
+  return {
+    facts: { planVersion: 0, accepted: [], costToDate: {}, ratableThrough: {} },
+    recognized: {},
+    position: { billed: zero, recognized: zero },
+  };
+}
+
+function termsOf(plan: PlanRules): TermsForRevenue {
+  return { currency: plan.currency, obligations: plan.obligations, milestones: plan.milestones };
+}
+
+function cumulativeFor(plan: PlanRules, facts: ContractFacts): Record<string, string> {
+  return cumulativeRecognized(termsOf(plan), {
+    accepted: facts.accepted,
+    cancelled: plan.cancelled,
+    costToDate: facts.costToDate,
+    ratableThrough: facts.ratableThrough,
+  });
+}
+
+function invalid(path: string, message: string): AppError {
+  return new AppError('validation_failed', `invalid body: ${path} ${message}`, [{ path, message }]);
+}
+
+export type NewEntry = Omit<EntryDoc, 'entryId' | 'idempotencyKey' | 'requestHash' | 'seq' | 'createdAt' | 'ledger' | 'contractId'>;
+
+/** The contract's state after its latest entry. */
+export function stateOf(latest: Pick<JournalEntry, 'facts' | 'recognized' | 'position'> | null, currency: string) {
+  return latest ? { facts: latest.facts, recognized: latest.recognized, position: latest.position } : emptyState(currency);
+}
+
+/** Builds a contract-position entry (DESIGN §6) for `billed` and `revenue` against the previous position. */
+export function positionLines(currency: string, before: Position, billed: string, revenue: string): JournalLine[] {
+  const { unbilledAr, deferredRevenue } = contractPosition(before.recognized, before.billed, currency);
+  return positionEntry({ currency, unbilledAr, deferredRevenue, billed, recognized: revenue });
+}
+
+
+/** The new facts after a contract event's progress, checked against the plan. */
+export function progressFacts(plan: PlanRules, facts: ContractFacts, input: ContractEventPosting): ContractFacts {
+  const p = input.progress;
+  if (!p) return { ...facts, planVersion: plan.version };
+  const milestoneIds = new Set(plan.milestones.map((m) => m.id));
+  const obligation = (id: string) => plan.obligations.find((o) => o.id === id);
+  const accepted = [...facts.accepted];
+  (p.accepted ?? []).forEach((m, i) => {
+    if (!milestoneIds.has(m)) throw invalid(`body.progress.accepted.${i}`, `unknown milestone ${m} in plan v${plan.version}`);
+    if (!accepted.includes(m)) accepted.push(m);
+  });
+  const costToDate = { ...facts.costToDate };
+  if (p.cost) {
+    if (!obligation(p.cost.obligationId)) throw invalid('body.progress.cost.obligationId', `unknown obligation ${p.cost.obligationId}`);
+    costToDate[p.cost.obligationId] = formatMoney(dec(costToDate[p.cost.obligationId] ?? '0').plus(p.cost.amount), plan.currency);
+  }
+  const ratableThrough = { ...facts.ratableThrough };
+  if (p.ratableThrough !== undefined) {
+    const targets = p.ratableObligations ?? plan.obligations.filter((o) => o.recognition.method === 'ratable').map((o) => o.id);
+    targets.forEach((id, i) => {
+      if (obligation(id)?.recognition.method !== 'ratable') throw invalid(`body.progress.ratableObligations.${i}`, `${id} is not a ratable obligation`);
+      const before = ratableThrough[id];
+      ratableThrough[id] = before === undefined ? p.ratableThrough! : maxDate(before, p.ratableThrough!);
+    });
+  }
+  return { planVersion: plan.version, accepted, costToDate, ratableThrough };
+}
+
+export type ContractState = ReturnType<typeof stateOf>;
+
+/** The entry of a plan's catch-up against the contract's state (DESIGN §6 amendments). */
+export function catchUpEntry(plan: PlanRules, s: ContractState, postingDate: string): NewEntry {
+  const cum = cumulativeFor(plan, s.facts);
+  const d = catchUp(cum, s.recognized, plan.currency);
+  const zero = formatMoney('0', plan.currency);
+  return {
+    kind: 'amendment',
+    currency: plan.currency,
+    eventDate: plan.effectiveDate,
+    postingDate,
+    source: { type: 'amendment', ref: `v${plan.version}` },
+    lines: positionLines(plan.currency, s.position, zero, d.total),
+    billed: zero,
+    revenue: d.total,
+    recognized: cum,
+    position: { billed: s.position.billed, recognized: formatMoney(dec(s.position.recognized).plus(d.total), plan.currency) },
+    facts: { ...s.facts, planVersion: plan.version },
+  };
+}
+
+/** The entry of a contract event: billed + the recognized delta from its progress, net (DESIGN §6). */
+export function contractEventEntry(plan: PlanRules | null, s: ContractState, input: ContractEventPosting, postingDate: string): NewEntry {
+  const billed = formatMoney(input.billed, input.currency);
+  let facts = s.facts;
+  let recognized = s.recognized;
+  let revenue = formatMoney(input.recognized ?? '0', input.currency);
+  if (plan) {
+    facts = progressFacts(plan, s.facts, input);
+    recognized = cumulativeFor(plan, facts);
+    revenue = catchUp(recognized, s.recognized, input.currency).total;
+  }
+  return {
+    kind: 'contract_event',
+    currency: input.currency,
+    eventDate: input.eventDate,
+    postingDate,
+    source: input.source,
+    lines: positionLines(input.currency, s.position, billed, revenue),
+    billed,
+    revenue,
+    recognized,
+    position: {
+      billed: formatMoney(dec(s.position.billed).plus(billed), input.currency),
+      recognized: formatMoney(dec(s.position.recognized).plus(revenue), input.currency),
+    },
+    facts,
+  };
+}
+
+export function createLedgerUseCases(
+  repos: { entries: EntryRepository; plans: PlanRepository; periods: PeriodRepository },
+  now: () => Date = () => new Date(),
+) {
+  const { entries: repo, plans, periods } = repos;
+
+  async function closedPeriods(ledger: string): Promise<Set<string>> {
+    return new Set((await periods.list(ledger)).map((p) => p.period));
   }
 
-  return {
-    /**
-     * Posts one event. Contract events follow the contract-position rule against the contract's
-     * current unbilled AR / deferred revenue. The contract workflow sends a contract's postings one
-     * at a time, so the balances read here are current.
-     */
-    async post(input: Posting, key: string): Promise<{ entry: JournalEntry; created: boolean }> {
-      const ledger = ledgerFor(input.contractId, input.sandbox);
-      const hash = requestHash(input);
-      let lines: JournalLine[] = [];
+  /**
+   * Appends one entry to a contract's sequence exactly once per key. `build` gets the contract's
+   * latest entry (its current facts) and returns the new entry, or throws a refusal.
+   */
+  async function append(
+    ledger: string,
+    contractId: string,
+    key: string,
+    hash: string,
+    build: (latest: EntryDoc | null) => Promise<NewEntry> | NewEntry,
+  ): Promise<{ doc: EntryDoc; created: boolean }> {
+    for (let attempt = 0; attempt < 20; attempt += 1) {
       const existing = await repo.findByKey(key);
-      if (!existing) {
-        if (input.kind === 'payment') {
-          lines = paymentEntry(input.amount, input.currency);
-        } else {
-          const b = await contractBalances(ledger, input.contractId, input.currency);
-          lines = positionEntry({
-            currency: input.currency,
-            unbilledAr: b.unbilled_ar,
-            deferredRevenue: b.deferred_revenue,
-            billed: input.billed,
-            recognized: input.recognized,
-          });
-        }
-        if (!isBalanced(lines)) throw new AppError('unbalanced_entry', 'the entry does not balance', { lines });
+      if (existing) {
+        assertSameRequest(key, existing.requestHash, hash);
+        return { doc: existing, created: false };
       }
-      const { doc, created } = await createOnce(repo, key, hash, (): EntryDoc => ({
+      const latest = await repo.latest(ledger, contractId);
+      const next = await build(latest);
+      if (!isBalanced(next.lines)) throw new AppError('unbalanced_entry', 'the entry does not balance', { lines: next.lines });
+      const doc: EntryDoc = {
         entryId: randomUUID(),
         idempotencyKey: key,
         requestHash: hash,
         ledger,
-        contractId: input.contractId,
-        currency: input.currency,
-        eventDate: input.eventDate,
-        postingDate: input.eventDate,
-        source: input.source,
-        lines,
+        contractId,
+        seq: (latest?.seq ?? 0) + 1,
+        ...next,
         createdAt: now().toISOString(),
-      }));
+      };
+      try {
+        await repo.insert(doc);
+        return { doc, created: true };
+      } catch (err) {
+        // Another writer took this key or this seq: read again and recompute from its facts.
+        if (!isDuplicateKeyError(err)) throw err;
+      }
+    }
+    throw new AppError('request_in_progress', `contract ${contractId} is being posted to concurrently; retry`);
+  }
+
+  /**
+   * Posts a plan's cumulative catch-up (DESIGN §6 amendments) unless the contract's facts already
+   * use this plan version. Zero catch-ups post nothing. Also run before any posting, so a catch-up
+   * lost to a crash between the plan write and its entry is posted before later events.
+   */
+  async function applyPlan(plan: PlanDoc): Promise<EntryDoc | null> {
+    const existing = await repo.findByKey(plan.entryKey);
+    if (existing) return existing;
+    const latest = await repo.latest(plan.ledger, plan.contractId);
+    const state = stateOf(latest, plan.currency);
+    if (state.facts.planVersion >= plan.version) return null;
+    const cumulative = cumulativeFor(plan, state.facts);
+    const delta = catchUp(cumulative, state.recognized, plan.currency);
+    if (Object.values(delta.perObligation).every((v) => dec(v).isZero())) return null;
+    const postingDate = postingDateFor(plan.effectiveDate, await closedPeriods(plan.ledger));
+    const { doc } = await append(plan.ledger, plan.contractId, plan.entryKey, plan.requestHash, (l) => catchUpEntry(plan, stateOf(l, plan.currency), postingDate));
+    return doc;
+  }
+
+  function planResult(plan: PlanDoc, entry: EntryDoc | null): PlanResult {
+    return {
+      plan: {
+        contractId: plan.contractId,
+        ledger: plan.ledger,
+        version: plan.version,
+        effectiveDate: plan.effectiveDate,
+        currency: plan.currency,
+        transactionPrice: plan.transactionPrice,
+        allocated: plan.allocated,
+      },
+      entry: entry ? withoutStorageFields(entry) : null,
+      recognized: entry ? entry.recognized : plan.result.recognized,
+      position: entry ? entry.position : plan.result.position,
+    };
+  }
+
+  async function postContractEvent(input: ContractEventPosting, key: string, hash: string, ledger: string) {
+    const plan = await plans.latest(ledger, input.contractId);
+    if (!plan && input.recognized === undefined) throw new AppError('not_found', `no revenue plan for contract ${input.contractId}`);
+    if (plan && input.recognized !== undefined) {
+      throw invalid('body.recognized', 'contract has a revenue plan: its revenue comes from progress, not an explicit amount');
+    }
+    if (plan && plan.currency !== input.currency) throw invalid('body.currency', `the contract's plan is in ${plan.currency}`);
+    if (plan) await applyPlan(plan);
+    const closed = await closedPeriods(ledger);
+    const postingDate = postingDateFor(input.eventDate, closed);
+    return append(ledger, input.contractId, key, hash, (latest) => contractEventEntry(plan, stateOf(latest, input.currency), input, postingDate));
+  }
+
+  return {
+    /** POST /postings: a contract event (billing and progress, DESIGN §6) or a payment. */
+    async post(input: Posting, key: string): Promise<{ entry: JournalEntry; created: boolean }> {
+      const ledger = ledgerFor(input.contractId, input.sandbox);
+      const hash = requestHash(input);
+      const known = await repo.findByKey(key);
+      if (known) {
+        assertSameRequest(key, known.requestHash, hash);
+        return { entry: withoutStorageFields(known), created: false };
+      }
+      const { doc, created } =
+        input.kind === 'contract_event'
+          ? await postContractEvent(input, key, hash, ledger)
+          : await (async () => {
+            const closed = await closedPeriods(ledger);
+            return append(ledger, input.contractId, key, hash, (latest) => {
+              const s = stateOf(latest, input.currency);
+              return {
+                kind: 'payment',
+                currency: input.currency,
+                eventDate: input.eventDate,
+                postingDate: postingDateFor(input.eventDate, closed),
+                source: input.source,
+                lines: paymentEntry(input.amount, input.currency),
+                billed: formatMoney('0', input.currency),
+                revenue: formatMoney('0', input.currency),
+                recognized: s.recognized,
+                position: s.position,
+                facts: s.facts,
+              };
+            });
+          })();
       return { entry: withoutStorageFields(doc), created };
+    },
+
+    /** POST /plans: the revenue plan of terms version N; a later version posts its catch-up. */
+    async plan(input: PlanInput, key: string): Promise<{ result: PlanResult; created: boolean }> {
+      const ledger = ledgerFor(input.contractId, input.sandbox);
+      const hash = requestHash(input);
+      const known = await plans.findByKey(key);
+      if (known) {
+        assertSameRequest(key, known.requestHash, hash);
+        return { result: planResult(known, (await applyPlan(known)) ?? (await repo.findByKey(known.entryKey))), created: false };
+      }
+      const previous = await plans.latest(ledger, input.contractId);
+      if (previous && input.version <= previous.version) {
+        throw new AppError('stale_version', `contract ${input.contractId} already has revenue plan v${previous.version}`);
+      }
+      let allocated: Record<string, string>;
+      try {
+        allocated = allocatePrice(input, input.cancelled);
+      } catch (err) {
+        throw invalid('body.obligations', `cannot allocate the price: ${(err as Error).message}`);
+      }
+      const latest = await repo.latest(ledger, input.contractId);
+      const state = stateOf(latest, input.currency);
+      const draft: PlanDoc = {
+        ...input,
+        ledger,
+        idempotencyKey: key,
+        requestHash: hash,
+        transactionPrice: transactionPrice(input, input.cancelled),
+        allocated,
+        entryKey: `plan:${ledger}:${input.contractId}:v${input.version}:catch-up`,
+        result: { recognized: state.recognized, position: state.position, posted: false },
+        createdAt: now().toISOString(),
+      };
+      const cumulative = cumulativeFor(draft, state.facts);
+      const delta = catchUp(cumulative, state.recognized, input.currency);
+      draft.result = {
+        recognized: cumulative,
+        position: { billed: state.position.billed, recognized: formatMoney(dec(state.position.recognized).plus(delta.total), input.currency) },
+        posted: Object.values(delta.perObligation).some((v) => !dec(v).isZero()),
+      };
+      try {
+        await plans.insert(draft);
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+        const winner = await plans.findByKey(key);
+        if (!winner) throw new AppError('stale_version', `contract ${input.contractId} already has revenue plan v${input.version}`);
+        assertSameRequest(key, winner.requestHash, hash);
+        return { result: planResult(winner, (await applyPlan(winner)) ?? (await repo.findByKey(winner.entryKey))), created: false };
+      }
+      return { result: planResult(draft, await applyPlan(draft)), created: true };
+    },
+
+    /** The contract's revenue plans, every version. */
+    async plans(contractId: string, sandbox: boolean) {
+      return (await plans.list(ledgerFor(contractId, sandbox), contractId)).map((p) => withoutStorageFields(p));
+    },
+
+    /** POST /periods/close: only a month that has ended; a second close is `ignored`. */
+    async closePeriod(input: CloseInput): Promise<{ ledger: string; period: string; outcome: 'closed' | 'ignored'; closedAt: string }> {
+      const ledger = input.sandbox ? ledgerFor(input.contractId!, true) : 'books';
+      const asOf = input.asOf ?? now().toISOString().slice(0, 10);
+      const existing = await periods.find(ledger, input.period);
+      if (existing) return { ledger, period: input.period, outcome: 'ignored', closedAt: existing.closedAt };
+      const lastDay = lastDayOfMonth(`${input.period}-01`);
+      if (asOf <= lastDay) {
+        throw new AppError('not_allowed_in_state', `period ${input.period} has not ended (as of ${asOf}); only an ended month can be closed`);
+      }
+      const doc = { ledger, period: input.period, closedAt: now().toISOString(), asOf };
+      try {
+        await periods.insert(doc);
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+        const winner = await periods.find(ledger, input.period);
+        return { ledger, period: input.period, outcome: 'ignored', closedAt: winner?.closedAt ?? doc.closedAt };
+      }
+      return { ledger, period: input.period, outcome: 'closed', closedAt: doc.closedAt };
+    },
+
+    async closedPeriods(ledger: string) {
+      return (await periods.list(ledger)).map(({ period, closedAt, asOf }) => ({ period, closedAt, asOf }));
     },
 
     async entries(filter: { contractId?: string; sandbox?: boolean }, limit: number, offset: number): Promise<JournalEntry[]> {

@@ -77,7 +77,7 @@ describe('walking skeleton', () => {
       const collections = async (db: string) => (await conn.useDb(db).db!.listCollections().toArray()).map((c) => c.name).sort();
       expect(await collections(`${sys.prefix}_invoicing`)).toEqual(['counters', 'invoices']);
       expect(await collections(`${sys.prefix}_ar`)).toEqual(['receivables']);
-      expect(await collections(`${sys.prefix}_revenue`)).toEqual(['journal_entries']);
+      expect(await collections(`${sys.prefix}_revenue`)).toEqual(['closed_periods', 'journal_entries', 'revenue_plans']);
     } finally {
       await conn.close();
     }

@@ -1,4 +1,4 @@
-import { allocatePrice, cumulativeRecognized, isBalanced, positionEntry, transactionPrice } from '../../libs/accounting';
+import { allocatePrice, catchUp, contractPosition, cumulativeRecognized, isBalanced, positionEntry, postingDateFor, transactionPrice } from '../../libs/accounting';
 
 const terms = {
   currency: 'USD',
@@ -78,5 +78,37 @@ describe('accounting rules', () => {
         expect(isBalanced(positionEntry({ currency: 'USD', unbilledAr: u, deferredRevenue: d, billed: b, recognized: r }))).toBe(true);
       }
     });
+  });
+});
+
+describe('accounting rules added for the revenue service', () => {
+  it('shifts a posting out of closed months to the first day of the first open month', () => {
+    expect(postingDateFor('2025-02-14', [])).toBe('2025-02-14');
+    expect(postingDateFor('2025-02-14', ['2025-02'])).toBe('2025-03-01');
+    expect(postingDateFor('2025-12-31', new Set(['2025-12', '2026-01']))).toBe('2026-02-01');
+  });
+
+  it('splits a position into unbilled AR or deferred revenue, never both', () => {
+    expect(contractPosition('300.00', '100.00', 'USD')).toEqual({ unbilledAr: '200.00', deferredRevenue: '0.00' });
+    expect(contractPosition('100.00', '300.00', 'USD')).toEqual({ unbilledAr: '0.00', deferredRevenue: '200.00' });
+  });
+
+  it('computes per-obligation catch-ups, including obligations new to either side', () => {
+    expect(catchUp({ a: '50.00', b: '30.00' }, { a: '80.00', c: '5.00' }, 'USD')).toEqual({
+      perObligation: { a: '-30.00', c: '-5.00', b: '30.00' }, total: '-5.00',
+    });
+  });
+
+  it('takes ratableThrough per obligation', () => {
+    const terms = {
+      currency: 'USD',
+      obligations: [
+        { id: 'x', ssp: '1', recognition: { method: 'ratable' as const, startDate: '2025-01-01', endDate: '2025-12-31' } },
+        { id: 'y', ssp: '1', recognition: { method: 'ratable' as const, startDate: '2025-01-01', endDate: '2025-12-31' } },
+      ],
+      milestones: [{ id: 'm', obligationId: 'x', amount: '730.00', billable: true, sequence: 1 }],
+    };
+    expect(cumulativeRecognized(terms, { accepted: [], ratableThrough: { x: '2025-01-31' } })).toEqual({ x: '31.00', y: '0.00' });
+    expect(cumulativeRecognized(terms, { accepted: [], ratableThrough: '2025-01-01' })).toEqual({ x: '1.00', y: '1.00' });
   });
 });

@@ -1,4 +1,11 @@
-/** Journal entries in the revenue database. Returns plain objects. */
+/**
+ * Journal entries in the revenue database. Returns plain objects.
+ *
+ * Each entry also carries the contract's facts after it (progress, cumulative recognized per
+ * obligation, billed and recognized totals), so inserting an entry is the only write a posting
+ * makes: the contract's current facts are those of its latest entry, found by the per-ledger,
+ * per-contract sequence number that a unique index keeps gap-free and single-writer.
+ */
 import { Schema, type Connection } from 'mongoose';
 import type { JournalEntry } from '../api';
 
@@ -14,16 +21,35 @@ const entrySchema = new Schema<EntryDoc>(
     requestHash: { type: String, required: true },
     ledger: { type: String, required: true },
     contractId: { type: String, required: true },
+    seq: { type: Number, required: true },
+    kind: { type: String, required: true },
     currency: { type: String, required: true },
     eventDate: { type: String, required: true },
     postingDate: { type: String, required: true },
     source: { type: { type: String, required: true }, ref: { type: String, required: true } },
     lines: [{ _id: false, account: String, debit: String, credit: String }],
+    billed: { type: String, required: true },
+    revenue: { type: String, required: true },
+    recognized: { type: Schema.Types.Mixed, default: {} },
+    position: { _id: false, billed: String, recognized: String },
+    facts: { type: Schema.Types.Mixed, required: true },
     createdAt: { type: String, required: true },
   },
-  { versionKey: false },
+  { versionKey: false, minimize: false },
 );
-entrySchema.index({ ledger: 1, contractId: 1, postingDate: 1 });
+entrySchema.index({ ledger: 1, contractId: 1, seq: 1 }, { unique: true });
+entrySchema.index({ ledger: 1, postingDate: 1 });
+
+export interface EntryFilter {
+  ledger?: string;
+  contractId?: string;
+  postingDateFrom?: string;
+  postingDateTo?: string;
+  currency?: string;
+  sourceType?: string;
+  kind?: string;
+  account?: string;
+}
 
 export function entryRepository(conn: Connection) {
   const Entries = conn.model<EntryDoc>('JournalEntry', entrySchema, 'journal_entries');
@@ -31,15 +57,29 @@ export function entryRepository(conn: Connection) {
     async findByKey(idempotencyKey: string) {
       return Entries.findOne({ idempotencyKey }).lean<EntryDoc>();
     },
+    /** The contract's latest entry in a ledger (its current facts), or null. */
+    async latest(ledger: string, contractId: string) {
+      return Entries.findOne({ ledger, contractId }).sort({ seq: -1 }).lean<EntryDoc>();
+    },
+    /** Fails with a duplicate-key error (11000) when the key or the (ledger, contract, seq) is taken. */
     async insert(doc: EntryDoc) {
       await Entries.create(doc);
     },
-    async list(filter: { ledger?: string; contractId?: string; postingDateTo?: string }, limit = 100_000, offset = 0) {
+    async list(filter: EntryFilter, limit = 1_000_000, offset = 0) {
       const q: Record<string, unknown> = {};
       if (filter.ledger) q.ledger = filter.ledger;
       if (filter.contractId) q.contractId = filter.contractId;
-      if (filter.postingDateTo) q.postingDate = { $lte: filter.postingDateTo };
-      return Entries.find(q).sort({ postingDate: 1, createdAt: 1 }).skip(offset).limit(limit).lean<EntryDoc[]>();
+      if (filter.currency) q.currency = filter.currency;
+      if (filter.sourceType) q['source.type'] = filter.sourceType;
+      if (filter.kind) q.kind = filter.kind;
+      if (filter.account) q['lines.account'] = filter.account;
+      if (filter.postingDateFrom || filter.postingDateTo) {
+        q.postingDate = {
+          ...(filter.postingDateFrom ? { $gte: filter.postingDateFrom } : {}),
+          ...(filter.postingDateTo ? { $lte: filter.postingDateTo } : {}),
+        };
+      }
+      return Entries.find(q).sort({ postingDate: 1, createdAt: 1, seq: 1 }).skip(offset).limit(limit).lean<EntryDoc[]>();
     },
   };
 }
