@@ -178,14 +178,13 @@ export async function runScenario(api: Api, scenario: Scenario): Promise<Scenari
   if (expect.revenueByPeriod) await section('revenue by period', async () => {
     const rev = await must('revenue by period', 'GET', `${base}/reports/revenue-by-period`);
     const actual: Record<string, string> = {};
-    for (const row of rev.data as Array<{ period: string; revenue: string }>) if (!new Dec(row.revenue).isZero()) actual[row.period] = row.revenue;
+    for (const [period, amount] of Object.entries(rev.revenueByPeriod as Record<string, string>)) if (!new Dec(amount).isZero()) actual[period] = amount;
     compareMaps('revenue', expect.revenueByPeriod!, actual, differences);
   });
   if (expect.balances) await section('balances', async () => {
     const months = Object.keys(expect.balances!).sort();
     const report = await must('month-end balances', 'GET', `${base}/reports/month-end-balances?to=${scenario.until.slice(0, 7)}`);
-    const actual: Record<string, Record<string, string>> = {};
-    for (const row of report.data as Array<{ period: string; balances: Record<string, string> }>) actual[row.period] = row.balances;
+    const actual = report.balances as Record<string, Record<string, string>>;
     const periods = [...new Set([...months, ...Object.keys(actual)])].sort();
     for (const p of periods) {
       const exp = expect.balances![p];
