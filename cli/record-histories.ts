@@ -6,11 +6,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { execFileSync } from 'node:child_process';
 import { contractWorkflowId } from '../libs/domain/messages';
 import { createLogger } from '../libs/logger';
-import { REPO_ROOT } from '../deploy/local/servers';
+import { REPO_ROOT, toolPath } from '../deploy/local/servers';
 import { startEphemeralStack } from '../deploy/local/ephemeral';
 import { httpApi } from './scenarios';
 
@@ -77,8 +76,6 @@ async function main(): Promise<void> {
   const logger = createLogger('record-histories', 'warn');
   const stack = await startEphemeralStack(logger, 'silent');
   const api = httpApi(stack.gatewayUrl);
-  const connection = await Connection.connect({ address: stack.temporalAddress });
-  const client = new Client({ connection });
   try {
     for (const [name, story] of Object.entries(STORIES)) {
       const contractId = `rec-${name}`;
@@ -88,14 +85,17 @@ async function main(): Promise<void> {
         const res = await api.call(method, `/contracts/${contractId}${p}`, body);
         if (res.status >= 300) throw new Error(`${name}: ${method} ${p}: ${res.status} ${JSON.stringify(res.body)}`);
       }
-      const history = await client.workflow.getHandle(contractWorkflowId(contractId)).fetchHistory();
+      // The CLI writes the history JSON format that historyFromJSON and the Temporal UI read.
+      const json = execFileSync(toolPath('temporal'), [
+        'workflow', 'show', '--address', stack.temporalAddress, '--workflow-id', contractWorkflowId(contractId), '--output', 'json',
+      ], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      const history = JSON.parse(json) as { events: unknown[] };
       const file = path.join(REPO_ROOT, 'test', 'histories', `${name}.json`);
-      writeFileSync(file, `${historyToJSON(history)}\n`);
-      process.stdout.write(`recorded ${file} (${history.events?.length} events)\n`);
-      if (name === 'signoff-deemed-hold-amend') writeIncompatible(JSON.parse(historyToJSON(history)));
+      writeFileSync(file, `${JSON.stringify(history)}\n`);
+      process.stdout.write(`recorded ${file} (${history.events.length} events)\n`);
+      if (name === 'signoff-deemed-hold-amend') writeIncompatible(JSON.parse(json));
     }
   } finally {
-    await connection.close();
     await stack.stop();
   }
 }

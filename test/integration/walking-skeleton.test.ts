@@ -3,10 +3,14 @@
  * revenue, each in its own database → state by a workflow query.
  */
 import mongoose from 'mongoose';
+import { dueDate } from '../../libs/accounting';
+import { dateInZone } from '../../libs/dates';
 import { simpleContract } from '../support/fixtures';
 import { http, startTestSystem, type TestSystem } from '../support/system';
 
 let sys: TestSystem;
+/** A wall-clock contract: "today" is the real date in its timezone (UTC). */
+const today = () => dateInZone(Date.now(), 'UTC');
 
 beforeAll(async () => {
   sys = await startTestSystem();
@@ -23,30 +27,31 @@ describe('walking skeleton', () => {
     expect(created.status).toBe(201);
     expect(created.body).toEqual({ contractId: terms.contractId, workflowId: `contract-${terms.contractId}`, version: 1 });
 
-    const done = await http('POST', `${sys.gatewayUrl}/contracts/${terms.contractId}/milestones/go-live/complete`, { date: '2026-02-10' });
+    const on = today();
+    const done = await http('POST', `${sys.gatewayUrl}/contracts/${terms.contractId}/milestones/go-live/complete`, {});
     expect(done.status).toBe(200);
     expect(done.body.outcome).toBe('applied');
 
     const state = await http('GET', `${sys.gatewayUrl}/contracts/${terms.contractId}`);
     expect(state.status).toBe(200);
     const milestone = state.body.milestones['go-live'];
-    expect(milestone).toMatchObject({ status: 'invoiced', acceptedOn: '2026-02-10', acceptance: 'event', invoicedOn: '2026-02-10' });
-    expect(milestone.invoiceNumbers).toEqual([expect.stringMatching(/^INV-2026-\d{6}$/)]);
+    expect(milestone).toMatchObject({ status: 'invoiced', acceptedOn: on, acceptance: 'event', invoicedOn: on });
+    expect(milestone.invoiceNumbers).toEqual([expect.stringMatching(new RegExp(`^INV-${on.slice(0, 4)}-\\d{6}$`))]);
     const number = milestone.invoiceNumbers[0];
 
     const invoice = await http('GET', `${sys.invoicingUrl}/invoices/${number}`);
     expect(invoice.body).toMatchObject({
-      number, kind: 'milestone', contractId: terms.contractId, date: '2026-02-10', dueDate: '2026-03-12', total: '50000.00', termsVersion: 1,
+      number, kind: 'milestone', contractId: terms.contractId, date: on, dueDate: dueDate(on, 'NET_30'), total: '50000.00', termsVersion: 1,
       lines: [{ milestoneId: 'go-live', description: 'Go-live of the HR system, milestone fee', amount: '50000.00' }],
     });
 
     const receivable = await http('GET', `${sys.arUrl}/receivables/${number}`);
-    expect(receivable.body).toMatchObject({ invoiceNumber: number, contractId: terms.contractId, amount: '50000.00', openAmount: '50000.00', dueDate: '2026-03-12', status: 'open' });
+    expect(receivable.body).toMatchObject({ invoiceNumber: number, contractId: terms.contractId, amount: '50000.00', openAmount: '50000.00', dueDate: dueDate(on, 'NET_30'), status: 'open' });
 
     const entries = await http('GET', `${sys.revenueUrl}/entries?contractId=${terms.contractId}`);
     expect(entries.body.data).toHaveLength(1);
     expect(entries.body.data[0]).toMatchObject({
-      ledger: 'books', eventDate: '2026-02-10', postingDate: '2026-02-10', source: { type: 'milestone', ref: 'go-live' },
+      ledger: 'books', eventDate: on, postingDate: on, source: { type: 'milestone', ref: 'go-live' },
       lines: [{ account: 'ar', debit: '50000.00', credit: '0.00' }, { account: 'revenue', debit: '0.00', credit: '50000.00' }],
     });
   });
@@ -55,8 +60,8 @@ describe('walking skeleton', () => {
     const terms = simpleContract();
     await http('POST', `${sys.gatewayUrl}/contracts`, terms);
     const url = `${sys.gatewayUrl}/contracts/${terms.contractId}/milestones/go-live/complete`;
-    const first = await http('POST', url, { date: '2026-02-10' });
-    const second = await http('POST', url, { date: '2026-02-11' });
+    const first = await http('POST', url, {});
+    const second = await http('POST', url, {});
     expect(first.body.outcome).toBe('applied');
     expect(second.status).toBe(200);
     expect(second.body.outcome).toBe('ignored');
