@@ -76,7 +76,7 @@ describe('walking skeleton', () => {
       expect(names.sort()).toEqual([`${sys.prefix}_ar`, `${sys.prefix}_invoicing`, `${sys.prefix}_revenue`]);
       const collections = async (db: string) => (await conn.useDb(db).db!.listCollections().toArray()).map((c) => c.name).sort();
       expect(await collections(`${sys.prefix}_invoicing`)).toEqual(['credit_memos', 'invoices', 'numbers']);
-      expect(await collections(`${sys.prefix}_ar`)).toEqual(['receivables']);
+      expect(await collections(`${sys.prefix}_ar`)).toEqual(['applications', 'credit_lots', 'credit_memos', 'payments', 'receivables']);
       expect(await collections(`${sys.prefix}_revenue`)).toEqual(['journal_entries']);
     } finally {
       await conn.close();
