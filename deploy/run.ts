@@ -32,7 +32,11 @@ async function main(component: Component): Promise<void> {
       service = await startGateway(config, { client, logger });
     } else if (component === 'invoicing') service = await startInvoicingService(config, logger);
     else if (component === 'revenue') service = await startRevenueService(config, logger);
-    else service = await startArService(config, logger);
+    else {
+      const connection = await connectTemporal(config, logger);
+      const ar = await startArService(config, logger, { temporal: createTemporalClient(connection, config) });
+      service = { ...ar, async stop() { await ar.stop(); await connection.close(); } };
+    }
     stop = () => service.stop();
   }
   const onSignal = () => void stop().then(() => process.exit(0), () => process.exit(1));

@@ -28,13 +28,15 @@ export async function startSystem(config: Config, logger: Logger, opts: { workfl
     for (const s of started.reverse()) await s.stop().catch((err) => logger.error({ err }, `stopping ${s.name} failed`));
   };
   try {
-    const [invoicing, revenue, ar] = await Promise.all([
-      startInvoicingService(config, logger),
-      startRevenueService(config, logger),
-      startArService(config, logger),
-    ]);
-    started.push(invoicing, revenue, ar);
+    const [invoicing, revenue] = await Promise.all([startInvoicingService(config, logger), startRevenueService(config, logger)]);
+    started.push(invoicing, revenue);
+    // One Temporal client for the gateway and AR (AR signals `invoicePaid`); closed after both stop.
+    const connection = await connectTemporal(config, logger);
+    const client = createTemporalClient(connection, config);
+    started.push({ name: 'temporal-client', url: '', port: 0, stop: () => connection.close() });
     // The services may have taken any free port (port 0 in tests): callers use the real URLs.
+    const ar = await startArService({ ...config, INVOICING_URL: invoicing.url, REVENUE_URL: revenue.url }, logger, { temporal: client });
+    started.push(ar);
     const wired: Config = { ...config, INVOICING_URL: invoicing.url, REVENUE_URL: revenue.url, AR_URL: ar.url };
 
     const { worker, connection: workerConnection } = await createContractWorker({ config: wired, logger, workflowBundle: opts.workflowBundle });
@@ -50,10 +52,8 @@ export async function startSystem(config: Config, logger: Logger, opts: { workfl
       },
     });
 
-    const connection = await connectTemporal(config, logger);
-    const client = createTemporalClient(connection, config);
     const gateway = await startGateway(wired, { client, logger });
-    started.push({ ...gateway, async stop() { await gateway.stop(); await connection.close(); } });
+    started.push(gateway);
 
     return { gatewayUrl: gateway.url, invoicingUrl: invoicing.url, revenueUrl: revenue.url, arUrl: ar.url, stop: stopAll };
   } catch (err) {

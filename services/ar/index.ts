@@ -1,23 +1,69 @@
-/** The accounts-receivable service: owns receivables and payments, in its own database. */
+/**
+ * The accounts-receivable service: owns receivables, payments and customer credit, in its own
+ * database. It calls the revenue service (one ledger entry per payment), the invoicing service (the
+ * invoice's payment status) and, when given a Temporal client, signals `invoicePaid` to the contract
+ * workflow. Without a Temporal client (service-only tests) those signals wait, marked pending.
+ */
+import type { Client } from '@temporalio/client';
 import type { Config } from '../../libs/config';
 import { createApp, finishApp } from '../../libs/http';
 import type { Logger } from '../../libs/logger';
 import { connectDatabase, databaseName, ensureIndexes } from '../../libs/mongo';
+import { createServiceClient, type ServiceClient } from '../../libs/service-client';
 import { runHttpService, type RunningService } from '../../libs/service-runtime';
 import { receivableRepository } from './data/receivables';
-import { createReceivableUseCases } from './receivables';
+import { createReceivableUseCases, type ReceivableUseCases } from './receivables';
 import { receivableRoutes } from './routes';
 
+export interface ArServiceDeps {
+  /** Signals the contract workflows; optional (see above). */
+  temporal?: Client;
+  /** Defaults: clients to REVENUE_URL and INVOICING_URL. */
+  revenue?: ServiceClient;
+  invoicing?: ServiceClient | null;
+  /** How often unfinished effects are retried (ms); 0 turns the sweep off. Default 5000. */
+  sweepIntervalMs?: number;
+}
+
+export interface RunningArService extends RunningService {
+  /** Runs one sweep now (what the timer does): finishes postings, status reports and signals left undone. */
+  resumePending: ReceivableUseCases['resumePending'];
+}
+
 export async function startArService(
-  config: Pick<Config, 'MONGO_URL' | 'MONGO_DB_PREFIX' | 'HOST' | 'AR_PORT' | 'BODY_LIMIT'>,
+  config: Pick<Config, 'MONGO_URL' | 'MONGO_DB_PREFIX' | 'HOST' | 'AR_PORT' | 'BODY_LIMIT' | 'REVENUE_URL' | 'INVOICING_URL'>,
   logger: Logger,
-): Promise<RunningService> {
+  deps: ArServiceDeps = {},
+): Promise<RunningArService> {
   const log = logger.child({ service: 'ar' });
   const conn = await connectDatabase({ url: config.MONGO_URL, dbName: databaseName(config.MONGO_DB_PREFIX, 'ar'), logger: log });
   const repo = receivableRepository(conn);
   await ensureIndexes(conn);
+  const useCases = createReceivableUseCases(repo, {
+    revenue: deps.revenue ?? createServiceClient('revenue', config.REVENUE_URL),
+    invoicing: deps.invoicing === null ? undefined : (deps.invoicing ?? createServiceClient('invoicing', config.INVOICING_URL)),
+    temporal: deps.temporal,
+    logger: log,
+  });
   const app = createApp({ name: 'ar', logger: log, bodyLimit: config.BODY_LIMIT, ready: async () => void (await conn.db!.command({ ping: 1 })) });
-  app.use(receivableRoutes(createReceivableUseCases(repo)));
+  app.use(receivableRoutes(useCases));
   finishApp(app);
-  return runHttpService({ name: 'ar', app, host: config.HOST, port: config.AR_PORT, logger: log, connection: conn });
+
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const interval = deps.sweepIntervalMs ?? 5_000;
+  const timer = interval > 0
+    ? setInterval(() => {
+      sweeping = sweeping.then(() => useCases.resumePending()).catch((err) => log.error({ err }, 'AR sweep failed'));
+    }, interval)
+    : undefined;
+  timer?.unref();
+
+  const running = await runHttpService({
+    name: 'ar', app, host: config.HOST, port: config.AR_PORT, logger: log, connection: conn,
+    onStop: async () => {
+      if (timer) clearInterval(timer);
+      await sweeping;
+    },
+  });
+  return { ...running, resumePending: () => useCases.resumePending() };
 }

@@ -1,6 +1,6 @@
 /** The invoicing service's request and response shapes (zod), shared with its callers. */
 import { z } from 'zod';
-import { businessDate, moneyString } from '../../libs/domain/terms';
+import { businessDate, moneyString, paymentTermsSchema } from '../../libs/domain/terms';
 
 export const invoiceLineSchema = z.object({
   milestoneId: z.string().min(1),
@@ -8,41 +8,126 @@ export const invoiceLineSchema = z.object({
   amount: moneyString,
 });
 
+const customerSchema = z.object({ id: z.string().min(1), name: z.string().min(1) });
+const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code');
+
 export const issueInvoiceSchema = z.object({
   kind: z.enum(['milestone', 'advance', 'supplementary']),
   contractId: z.string().min(1),
-  customer: z.object({ id: z.string().min(1), name: z.string().min(1) }),
-  currency: z.string().regex(/^[A-Z]{3}$/),
+  customer: customerSchema,
+  currency: currencySchema,
   termsVersion: z.number().int().min(1),
   date: businessDate,
   paymentTerms: z.string().regex(/^NET_\d+$/),
   lines: z.array(invoiceLineSchema).min(1),
   sandbox: z.boolean().default(false),
+  /** Supplementary invoices: the invoice whose amount they raise, and the amendment (terms version). */
+  originalInvoiceNumber: z.string().min(1).optional(),
+  amendmentVersion: z.number().int().min(1).optional(),
+}).superRefine((v, ctx) => {
+  if (v.kind !== 'supplementary' && v.originalInvoiceNumber !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['originalInvoiceNumber'], message: 'only supplementary invoices reference an original invoice' });
+  }
 });
 
 export type IssueInvoiceRequest = z.input<typeof issueInvoiceSchema>;
 
-export interface Invoice {
-  number: string;
-  kind: 'milestone' | 'advance' | 'supplementary';
-  contractId: string;
-  customer: { id: string; name: string };
-  currency: string;
-  termsVersion: number;
-  date: string;
-  dueDate: string;
-  paymentTerms: string;
-  lines: { milestoneId: string; description: string; amount: string }[];
-  total: string;
-  status: 'issued' | 'partially_paid' | 'paid' | 'credited';
-  sandbox: boolean;
-  createdAt: string;
-}
+export const INVOICE_STATUSES = ['issued', 'partially_paid', 'paid', 'credited'] as const;
+export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
+
+export const invoiceResponseSchema = z.object({
+  number: z.string().describe('INV-YYYY-NNNNNN (sandbox: SBX-INV-YYYY-NNNNNN), sequential per year of the invoice date'),
+  kind: z.enum(['milestone', 'advance', 'supplementary']),
+  contractId: z.string(),
+  customer: customerSchema,
+  currency: z.string(),
+  termsVersion: z.number().int(),
+  date: z.string(),
+  dueDate: z.string().describe('date + payment-term days'),
+  paymentTerms: z.string(),
+  lines: z.array(z.object({ milestoneId: z.string(), description: z.string(), amount: z.string() })),
+  total: z.string(),
+  status: z.enum(INVOICE_STATUSES),
+  sandbox: z.boolean(),
+  createdAt: z.string(),
+  originalInvoiceNumber: z.string().optional(),
+  amendmentVersion: z.number().int().optional(),
+  /** Σ credit memos against this invoice. */
+  creditedAmount: z.string().optional(),
+  creditMemoNumbers: z.array(z.string()).optional(),
+  /** As last reported by AR. */
+  paidAmount: z.string().optional(),
+  openAmount: z.string().optional(),
+});
+export type Invoice = z.infer<typeof invoiceResponseSchema>;
+
+export const issueCreditMemoSchema = z.object({
+  contractId: z.string().min(1),
+  customer: customerSchema,
+  currency: currencySchema,
+  originalInvoiceNumber: z.string().min(1),
+  amendmentVersion: z.number().int().min(1),
+  date: businessDate,
+  paymentTerms: paymentTermsSchema.optional(),
+  lines: z.array(invoiceLineSchema).min(1),
+  sandbox: z.boolean().default(false),
+});
+export type IssueCreditMemoRequest = z.input<typeof issueCreditMemoSchema>;
+
+export const creditMemoResponseSchema = z.object({
+  number: z.string().describe('CM-YYYY-NNNNNN (sandbox: SBX-CM-YYYY-NNNNNN), sequential per year of the memo date'),
+  kind: z.literal('credit_memo'),
+  contractId: z.string(),
+  customer: customerSchema,
+  currency: z.string(),
+  originalInvoiceNumber: z.string(),
+  amendmentVersion: z.number().int(),
+  date: z.string(),
+  paymentTerms: z.string().optional(),
+  lines: z.array(z.object({ milestoneId: z.string(), description: z.string(), amount: z.string() })),
+  total: z.string().describe('the amount the original invoice is reduced by (positive)'),
+  sandbox: z.boolean(),
+  createdAt: z.string(),
+});
+export type CreditMemo = z.infer<typeof creditMemoResponseSchema>;
+
+/** AR → invoicing: the payment status of an invoice, with AR's revision of the receivable (newer wins). */
+export const paymentStatusSchema = z.object({
+  status: z.enum(['issued', 'partially_paid', 'paid']),
+  paidAmount: moneyString,
+  openAmount: z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string'),
+  revision: z.number().int().min(1),
+});
+export type PaymentStatusRequest = z.input<typeof paymentStatusSchema>;
+
+const pagination = {
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+};
 
 export const listInvoicesQuery = z.object({
   contractId: z.string().optional(),
   customerId: z.string().optional(),
-  status: z.enum(['issued', 'partially_paid', 'paid', 'credited']).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
+  status: z.enum(INVOICE_STATUSES).optional(),
+  kind: z.enum(['milestone', 'advance', 'supplementary']).optional(),
+  dateFrom: businessDate.optional(),
+  dateTo: businessDate.optional(),
+  sandbox: z.enum(['true', 'false']).optional(),
+  format: z.enum(['json']).optional(),
+  ...pagination,
 });
+
+export const listCreditMemosQuery = z.object({
+  contractId: z.string().optional(),
+  customerId: z.string().optional(),
+  originalInvoiceNumber: z.string().optional(),
+  dateFrom: businessDate.optional(),
+  dateTo: businessDate.optional(),
+  ...pagination,
+});
+
+export const documentFormatQuery = z.object({ format: z.enum(['json', 'html']).default('json') });
+
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({ data: z.array(item), limit: z.number().int(), offset: z.number().int(), total: z.number().int() });
+}

@@ -1,12 +1,30 @@
-/** Invoices and the per-year number counters, in the invoicing database. Returns plain objects. */
-import { Schema, type Connection } from 'mongoose';
-import type { Invoice } from '../api';
+/**
+ * Invoices, credit memos and the per-year number counters, in the invoicing database. Returns plain
+ * objects. No transactions, and FerretDB updates are not isolated (concurrent `$inc` loses
+ * increments): what must hold under concurrency rests on unique-index inserts (idempotency keys,
+ * invoice numbers, number slots); read-compute-write sequences are serialized per entity in process.
+ */
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { CreditMemo, Invoice } from '../api';
 
-export interface InvoiceDoc extends Omit<Invoice, 'number'> {
-  number: string;
+export interface InvoiceDoc extends Invoice {
+  idempotencyKey: string;
+  requestHash: string;
+  /** AR's receivable revision last applied (payment status: newer wins). */
+  paymentRevision: number;
+  /** The payment status last reported by AR; `status` is `credited` when fully credited, else this. */
+  paymentStatus: 'issued' | 'partially_paid' | 'paid';
+}
+
+export interface CreditMemoDoc extends CreditMemo {
   idempotencyKey: string;
   requestHash: string;
 }
+
+/** One drawn number: unique per (sequence, n) and per owner, so a number is bound to one document the moment it is drawn. */
+export interface NumberSlot { sequence: string; n: number; owner: string }
+
+const lineSchema = { _id: false, milestoneId: String, description: String, amount: String };
 
 const invoiceSchema = new Schema<InvoiceDoc>(
   {
@@ -21,51 +39,150 @@ const invoiceSchema = new Schema<InvoiceDoc>(
     date: { type: String, required: true },
     dueDate: { type: String, required: true },
     paymentTerms: { type: String, required: true },
-    lines: [{ _id: false, milestoneId: String, description: String, amount: String }],
+    lines: [lineSchema],
     total: { type: String, required: true },
     status: { type: String, required: true },
+    sandbox: { type: Boolean, required: true },
+    createdAt: { type: String, required: true },
+    originalInvoiceNumber: String,
+    amendmentVersion: Number,
+    creditedAmount: String,
+    creditMemoNumbers: [String],
+    paidAmount: String,
+    openAmount: String,
+    paymentRevision: { type: Number, default: 0 },
+    paymentStatus: { type: String, default: 'issued' },
+  },
+  { versionKey: false },
+);
+invoiceSchema.index({ 'customer.id': 1, date: 1 });
+
+const creditMemoSchema = new Schema<CreditMemoDoc>(
+  {
+    number: { type: String, required: true, unique: true },
+    idempotencyKey: { type: String, required: true, unique: true },
+    requestHash: { type: String, required: true },
+    kind: { type: String, required: true },
+    contractId: { type: String, required: true, index: true },
+    customer: { id: { type: String, required: true }, name: { type: String, required: true } },
+    currency: { type: String, required: true },
+    originalInvoiceNumber: { type: String, required: true, index: true },
+    amendmentVersion: { type: Number, required: true },
+    date: { type: String, required: true },
+    paymentTerms: String,
+    lines: [lineSchema],
+    total: { type: String, required: true },
     sandbox: { type: Boolean, required: true },
     createdAt: { type: String, required: true },
   },
   { versionKey: false },
 );
 
-const counterSchema = new Schema<{ _id: string; seq: number }>({ _id: String, seq: Number }, { versionKey: false });
+const slotSchema = new Schema<NumberSlot>(
+  { sequence: { type: String, required: true }, n: { type: Number, required: true }, owner: { type: String, required: true, unique: true } },
+  { versionKey: false },
+);
+slotSchema.index({ sequence: 1, n: 1 }, { unique: true });
+
+export interface DocumentFilter {
+  contractId?: string;
+  customerId?: string;
+  status?: string;
+  kind?: string;
+  originalInvoiceNumber?: string;
+  dateFrom?: string;
+  dateTo?: string;
+  sandbox?: boolean;
+}
+
+function query(filter: DocumentFilter): Record<string, unknown> {
+  const q: Record<string, unknown> = {};
+  if (filter.contractId) q.contractId = filter.contractId;
+  if (filter.customerId) q['customer.id'] = filter.customerId;
+  if (filter.status) q.status = filter.status;
+  if (filter.kind) q.kind = filter.kind;
+  if (filter.originalInvoiceNumber) q.originalInvoiceNumber = filter.originalInvoiceNumber;
+  if (filter.sandbox !== undefined) q.sandbox = filter.sandbox;
+  if (filter.dateFrom || filter.dateTo) {
+    q.date = { ...(filter.dateFrom ? { $gte: filter.dateFrom } : {}), ...(filter.dateTo ? { $lte: filter.dateTo } : {}) };
+  }
+  return q;
+}
+
+function strip<T>(doc: T | null): T | null {
+  if (!doc) return null;
+  const { _id, ...rest } = doc as T & { _id?: unknown };
+  void _id;
+  return rest as T;
+}
+
+/** The store operations both documents share: claim by key, give a number, read, list. */
+function documentStore<D extends { idempotencyKey: string; number: string }>(M: Model<D>) {
+  return {
+    async findByKey(idempotencyKey: string): Promise<D | null> {
+      return strip(await M.findOne({ idempotencyKey }).lean<D>());
+    },
+    async findByNumber(number: string): Promise<D | null> {
+      return strip(await M.findOne({ number }).lean<D>());
+    },
+    async insert(doc: D): Promise<void> {
+      await M.create(doc);
+    },
+    /** Replaces a placeholder number; false when the document already had a real one. */
+    async setNumber(idempotencyKey: string, placeholder: string, number: string): Promise<boolean> {
+      const r = await M.updateOne({ idempotencyKey, number: placeholder }, { $set: { number } });
+      return r.modifiedCount === 1;
+    },
+    async pending(prefix: string): Promise<D[]> {
+      const docs = await M.find({ number: { $regex: `^${prefix}` } }).lean<D[]>();
+      return docs.map((d) => strip(d)!);
+    },
+    async list(filter: DocumentFilter, limit: number, offset: number): Promise<{ docs: D[]; total: number }> {
+      const q = query(filter);
+      const [docs, total] = await Promise.all([
+        M.find(q).sort({ createdAt: 1, number: 1 }).skip(offset).limit(limit).lean<D[]>(),
+        M.countDocuments(q),
+      ]);
+      return { docs: docs.map((d) => strip(d)!), total };
+    },
+  };
+}
 
 export function invoiceRepository(conn: Connection) {
   const Invoices = conn.model<InvoiceDoc>('Invoice', invoiceSchema, 'invoices');
-  const Counters = conn.model('Counter', counterSchema, 'counters');
-  const plain = (doc: InvoiceDoc | null): InvoiceDoc | null => {
-    if (!doc) return null;
-    const { _id, ...rest } = doc as InvoiceDoc & { _id?: unknown };
-    void _id;
-    return rest as InvoiceDoc;
-  };
+  const CreditMemos = conn.model<CreditMemoDoc>('CreditMemo', creditMemoSchema, 'credit_memos');
+  const Slots = conn.model<NumberSlot>('NumberSlot', slotSchema, 'numbers');
   return {
-    async findByKey(idempotencyKey: string) {
-      return plain(await Invoices.findOne({ idempotencyKey }).lean<InvoiceDoc>());
+    invoices: {
+      ...documentStore(Invoices),
+      async update(number: string, set: Partial<InvoiceDoc>): Promise<void> {
+        await Invoices.updateOne({ number }, { $set: set });
+      },
     },
-    async findByNumber(number: string) {
-      return plain(await Invoices.findOne({ number }).lean<InvoiceDoc>());
+    creditMemos: {
+      ...documentStore(CreditMemos),
+      async forOriginal(originalInvoiceNumber: string): Promise<CreditMemoDoc[]> {
+        return (await CreditMemos.find({ originalInvoiceNumber }).sort({ createdAt: 1 }).lean<CreditMemoDoc[]>()).map((d) => strip(d)!);
+      },
     },
-    async insert(doc: InvoiceDoc) {
-      await Invoices.create(doc);
-    },
-    async setNumber(idempotencyKey: string, placeholder: string, number: string) {
-      await Invoices.updateOne({ idempotencyKey, number: placeholder }, { $set: { number } });
-    },
-    /** The next number in a named sequence, atomically ($inc on one counter document). */
-    async nextInSequence(name: string): Promise<number> {
-      const doc = await Counters.findOneAndUpdate({ _id: name }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' }).lean<{ seq: number }>();
-      return doc!.seq;
-    },
-    async list(filter: { contractId?: string; customerId?: string; status?: string }, limit: number, offset: number) {
-      const q: Record<string, unknown> = {};
-      if (filter.contractId) q.contractId = filter.contractId;
-      if (filter.customerId) q['customer.id'] = filter.customerId;
-      if (filter.status) q.status = filter.status;
-      const docs = await Invoices.find(q).sort({ createdAt: 1, number: 1 }).skip(offset).limit(limit).lean<InvoiceDoc[]>();
-      return docs.map((d) => plain(d)!);
+    numbers: {
+      async slotOf(owner: string): Promise<NumberSlot | null> {
+        return Slots.findOne({ owner }).lean<NumberSlot>();
+      },
+      async highest(sequence: string): Promise<number> {
+        const top = await Slots.findOne({ sequence }).sort({ n: -1 }).lean<NumberSlot>();
+        return top?.n ?? 0;
+      },
+      /** Inserts the slot; false when the number (or a slot for this owner) is already taken. */
+      async claim(slot: NumberSlot): Promise<boolean> {
+        try {
+          await Slots.create(slot);
+          return true;
+        } catch (err) {
+          if ((err as { code?: number })?.code === 11000 || /UNIQUE constraint/.test((err as Error).message)) return false;
+          throw err;
+        }
+      },
     },
   };
 }
