@@ -49,6 +49,13 @@ const UPDATES: Record<ContractOperation, UpdateDefinition<UpdateOutcome, [any]>>
 export function createContractUseCases(deps: { client: Client; taskQueue: string; messagesPerRun?: number }) {
   const { client } = deps;
   const handle = (contractId: string) => client.workflow.getHandle(messages.contractWorkflowId(contractId));
+  const isCompleted = async (contractId: string) => {
+    try {
+      return (await handle(contractId).describe()).status.name === 'COMPLETED';
+    } catch {
+      return false;
+    }
+  };
 
   return {
     async create(terms: ContractTerms): Promise<{ contractId: string; workflowId: string; version: number }> {
@@ -70,12 +77,21 @@ export function createContractUseCases(deps: { client: Client; taskQueue: string
       return { contractId: terms.contractId, workflowId, version: 1 };
     },
 
-    /** Sends one operation as a workflow update and returns its answer. */
+    /**
+     * Sends one operation as a workflow update and returns its answer. A completed contract (every
+     * milestone settled, revenue fully recognized) takes no more events: advancing its clock is
+     * `ignored` (nothing is left to fire), anything else is refused `not_allowed_in_state`.
+     */
     async send(contractId: string, operation: ContractOperation, input: unknown): Promise<UpdateOutcome> {
       try {
         return await handle(contractId).executeUpdate(UPDATES[operation], { args: [input] });
       } catch (err) {
-        throw toAppError(err, contractId);
+        const mapped = toAppError(err, contractId);
+        if (mapped instanceof AppError && mapped.code === 'not_found' && (await isCompleted(contractId))) {
+          if (operation === 'advanceClock') return { outcome: 'ignored', reason: `contract ${contractId} is completed` };
+          throw new AppError('not_allowed_in_state', `contract ${contractId} is completed`);
+        }
+        throw mapped;
       }
     },
 
