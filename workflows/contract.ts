@@ -12,6 +12,7 @@ import {
   log,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
@@ -260,6 +261,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
       await condition(() => allHandlersFinished() && state.outbox.length === 0);
       if (engine.isFinished(state)) {
         state.status = 'completed';
+        upsertSearchAttributes([{ key: messages.searchAttributes.status, value: 'completed' }]);
         engine.record(state, { kind: 'completed', via: 'timer', outcome: 'applied', reason: 'every milestone paid, covered or cancelled; revenue fully recognized' });
         return state;
       }

@@ -2,6 +2,7 @@
  * Every message of the contract workflow, defined once (STYLE.md): the workflow, the gateway and
  * the tests import these. No Node dependencies.
  */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   AdvanceClockInput, AmendInput, ContractState, CostReportInput, DatedInput, InvoicePaidInput,
@@ -37,3 +38,10 @@ export const invoicePaidSignal = defineSignal<[InvoicePaidInput]>('invoicePaid')
 
 /** Queries: the whole live state. */
 export const contractStateQuery = defineQuery<ContractState>('state');
+
+/** Search attributes the gateway lists and searches contracts by (registered on the server). */
+export const searchAttributes = {
+  customer: defineSearchAttributeKey('TollgateCustomer', SearchAttributeType.KEYWORD),
+  status: defineSearchAttributeKey('TollgateStatus', SearchAttributeType.KEYWORD),
+  currency: defineSearchAttributeKey('TollgateCurrency', SearchAttributeType.KEYWORD),
+};

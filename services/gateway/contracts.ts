@@ -65,6 +65,11 @@ export function createContractUseCases(deps: { client: Client; taskQueue: string
           workflowId,
           taskQueue: deps.taskQueue,
           args: [{ terms, options: { maxMessagesPerRun: deps.messagesPerRun } }],
+          typedSearchAttributes: [
+            { key: messages.searchAttributes.customer, value: terms.customer.id },
+            { key: messages.searchAttributes.currency, value: terms.currency },
+            { key: messages.searchAttributes.status, value: 'active' },
+          ],
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           workflowIdConflictPolicy: 'FAIL',
         });

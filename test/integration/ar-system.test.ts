@@ -2,9 +2,10 @@
  * AR in the whole system (gateway, worker, real Temporal, FerretDB): a completed milestone is
  * invoiced, its receivable paid through AR, the payment booked once in the ledger (so the contract's
  * `ar` balance is back to zero), the invoice shows `paid`, and the contract workflow receives
- * `invoicePaid`. (The milestone's own `paid` status is the workflow's side of that signal.)
+ * `invoicePaid`, so the milestone shows `paid` through the gateway.
  */
 import { Client, Connection } from '@temporalio/client';
+import { dateInZone } from '../../libs/dates';
 import { simpleContract } from '../support/fixtures';
 import { http, startTestSystem, type TestSystem } from '../support/system';
 
@@ -33,18 +34,19 @@ async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean, time
 it('pays a milestone invoice through AR: receivable and invoice paid, one payment entry, invoicePaid sent to the contract workflow', async () => {
   const terms = simpleContract();
   expect((await http('POST', `${sys.gatewayUrl}/contracts`, terms)).status).toBe(201);
-  const done = await http('POST', `${sys.gatewayUrl}/contracts/${terms.contractId}/milestones/go-live/complete`, { date: '2026-02-10' });
+  const today = dateInZone(Date.now(), 'UTC');
+  const done = await http('POST', `${sys.gatewayUrl}/contracts/${terms.contractId}/milestones/go-live/complete`, {});
   expect(done.body.outcome).toBe('applied');
   const invoices = (await http('GET', `${sys.gatewayUrl}/contracts/${terms.contractId}/invoices`)).body.data;
   expect(invoices).toHaveLength(1);
   const number = invoices[0].number;
 
-  const payment = { customerId: terms.customer.id, currency: 'USD', date: '2026-03-01', amount: '50000.00', invoiceNumbers: [number] };
+  const payment = { customerId: terms.customer.id, currency: 'USD', date: today, amount: '50000.00', invoiceNumbers: [number] };
   const paid = await http('POST', `${sys.arUrl}/payments`, payment, { 'idempotency-key': `bank-${terms.contractId}` });
   expect(paid.status).toBe(201);
   expect(paid.body).toMatchObject({ contractId: terms.contractId, allocations: [{ invoiceNumber: number, amount: '50000.00' }], unapplied: '0.00', postedToLedger: true });
 
-  expect((await http('GET', `${sys.arUrl}/receivables/${number}`)).body).toMatchObject({ status: 'paid', openAmount: '0.00', paidOn: '2026-03-01' });
+  expect((await http('GET', `${sys.arUrl}/receivables/${number}`)).body).toMatchObject({ status: 'paid', openAmount: '0.00', paidOn: today });
   expect((await http('GET', `${sys.invoicingUrl}/invoices/${number}`)).body.status).toBe('paid');
   const entries = (await http('GET', `${sys.revenueUrl}/entries?contractId=${terms.contractId}`)).body.data;
   expect(entries.map((e: { source: { type: string } }) => e.source.type)).toEqual(['milestone', 'payment']);
@@ -61,4 +63,9 @@ it('pays a milestone invoice through AR: receivable and invoice paid, one paymen
     (names) => names.includes('invoicePaid'),
   );
   expect(signals.filter((n) => n === 'invoicePaid')).toHaveLength(1);
+  const state = await waitFor(
+    async () => (await http('GET', `${sys.gatewayUrl}/contracts/${terms.contractId}`)).body,
+    (s) => s.milestones['go-live'].status === 'paid',
+  );
+  expect(state.milestones['go-live'].status).toBe('paid');
 });
