@@ -66,6 +66,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
       async (i: I) => {
         messagesThisRun += 1;
         const outcome = apply(i);
+        settleTimers();
         const ticket = state.effectsQueued;
         await condition(() => state.effectsDone >= ticket);
         trimLog();
@@ -81,6 +82,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
       messagesThisRun += 1;
       try {
         apply(i);
+        settleTimers();
       } catch (err) {
         const failure = err as ApplicationFailure;
         const milestoneId = (i as { milestoneId?: string })?.milestoneId;
@@ -116,6 +118,11 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
     messagesThisRun += 1;
     engine.invoicePaid(state, i);
   });
+
+  /** A backdated event can leave timers already due (a window that lapsed): they fire at once. */
+  function settleTimers(): void {
+    engine.fireDueTimers(state, state.clock);
+  }
 
   function trimLog(): void {
     if (state.log.length > LOG_LIMIT) state.log.splice(0, state.log.length - LOG_LIMIT);

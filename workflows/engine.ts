@@ -117,7 +117,7 @@ function planMonthEnds(state: ContractState, t: ContractTerms): void {
 }
 
 function lastRatablePosting(state: ContractState): string | undefined {
-  return state.log.filter((l) => l.kind === 'month_end' && l.outcome === 'applied').map((l) => l.date!).sort().pop();
+  return state.ratablePostedThrough;
 }
 
 export function record(state: ContractState, entry: Omit<LogEntry, 'seq' | 'on'>): void {
@@ -300,7 +300,7 @@ function sequenceBlockers(state: ContractState, milestoneId: string): string[] {
   const me = t.milestones.find((m) => m.id === milestoneId)!;
   const cancelled = new Set(currentVersion(state).cancelled);
   return t.milestones
-    .filter((m) => m.billable && !cancelled.has(m.id) && m.sequence < me.sequence)
+    .filter((m) => m.billable && !dec(m.amount).isZero() && !cancelled.has(m.id) && m.sequence < me.sequence)
     .filter((m) => !DONE_FOR_SEQUENCE.has(state.milestones[m.id]!.status))
     .map((m) => m.id);
 }
@@ -376,7 +376,7 @@ function fireTimer(state: ContractState, t: PendingTimer): void {
   const via: Via = 'timer';
   switch (t.kind) {
     case 'advance':
-      invoiceFallsDue(state, 'advance', t.date);
+      invoiceFallsDue(state, 'advance', maxDate(t.date, state.clock));
       record(state, { kind: 'advance', via, date: t.date, outcome: 'applied' });
       return;
     case 'acceptance': {
@@ -393,10 +393,11 @@ function fireTimer(state: ContractState, t: PendingTimer): void {
       return;
     }
     case 'invoice':
-      invoiceFallsDue(state, t.milestoneId!, t.date);
+      invoiceFallsDue(state, t.milestoneId!, maxDate(t.date, state.clock));
       record(state, { kind: 'invoice_due', via, milestoneId: t.milestoneId, date: t.date, outcome: 'applied' });
       return;
     case 'month_end':
+      state.ratablePostedThrough = t.date;
       postProgress(state, t.date, { type: 'ratable_month', ref: t.date }, { ratableThrough: t.date });
       record(state, { kind: 'month_end', via, date: t.date, outcome: 'applied' });
       return;
@@ -527,6 +528,8 @@ export function amend(state: ContractState, input: AmendInput, today: string): U
   }
   removeTimers(state, (t) => t.kind === 'month_end');
   planMonthEnds(state, next);
+  // A cancelled blocker no longer holds back the invoices waiting for their sequence.
+  releaseSequence(state, state.clock);
 
   // The revenue plan of the new version first (it posts the catch-up), then the billing corrections.
   enqueue(state, { kind: 'register_plan', version: state.version, effectiveDate });

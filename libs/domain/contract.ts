@@ -120,6 +120,8 @@ export interface ContractState {
   recognizedTotal: string;
   billed: string;
   costToDate: Record<string, string>;
+  /** The last ratable month end (or end date) posted. */
+  ratablePostedThrough?: string;
   log: LogEntry[];
   outbox: Effect[];
   /** Effects that failed for good (a service refusal): kept for finance to look at, never dropped. */

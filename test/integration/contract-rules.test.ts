@@ -133,6 +133,22 @@ describe('completions and acceptance', () => {
   });
 });
 
+describe('backdated facts', () => {
+  it('a declaration reported after its window lapsed is deemed accepted at once, on declaration + N', async () => {
+    const c = await create([milestone('m1', { trigger: { type: 'event', completion: 'vendor_declaration', deemedAcceptanceDays: 10 } })]);
+    await c.clock('2025-03-20');
+    expect((await c.op('declare', 'm1', { date: '2025-03-01' })).body.outcome).toBe('applied');
+    expect(await c.milestone('m1')).toMatchObject({ status: 'invoiced', acceptance: 'deemed', acceptedOn: '2025-03-11', invoicedOn: '2025-03-20' });
+  });
+
+  it('an invoice timer already past when the acceptance is reported fires at once, dated the day it is issued', async () => {
+    const c = await create([milestone('m1', { invoiceTiming: { type: 'days_after_acceptance', days: 5 } })]);
+    await c.clock('2025-03-20');
+    await c.op('complete', 'm1', { date: '2025-03-01' });
+    expect(await c.milestone('m1')).toMatchObject({ status: 'invoiced', acceptedOn: '2025-03-01', invoicedOn: '2025-03-20' });
+  });
+});
+
 describe('invoice timing', () => {
   it('days_after_acceptance: the invoice is issued N days after acceptance', async () => {
     const c = await create([milestone('m1', { invoiceTiming: { type: 'days_after_acceptance', days: 15 } })]);
@@ -199,6 +215,15 @@ describe('invoice timing', () => {
 });
 
 describe('amendments', () => {
+  it('cancelling the last blocker issues the invoices waiting for their sequence', async () => {
+    const c = await create([milestone('m1'), milestone('m2', { sequence: 2 })], { enforceSequence: true });
+    await c.on('2025-02-01', 'complete', 'm2');
+    expect((await c.milestone('m2')).waiting).toBe('awaiting_sequence');
+    await c.clock('2025-02-05');
+    await c.post('/amendments', { baseVersion: 1, changes: { cancel: ['m1'] } });
+    expect(await c.milestone('m2')).toMatchObject({ status: 'invoiced', invoicedOn: '2025-02-05' });
+  });
+
   it('refuses a stale baseVersion with stale_version, and the version stays', async () => {
     const c = await create([milestone('m1'), milestone('m2', { sequence: 2 })]);
     expect((await c.post('/amendments', { baseVersion: 1, changes: { milestones: [{ id: 'm2', amount: '12000.00' }] } })).body.outcome).toBe('applied');
