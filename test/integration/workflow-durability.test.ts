@@ -63,6 +63,46 @@ describe('signals and payments', () => {
   });
 });
 
+describe('wall clock and completion', () => {
+  let sys: TestSystem;
+  beforeAll(async () => { sys = await startTestSystem(); });
+  afterAll(async () => { await sys?.stop(); });
+
+  it('on the wall clock, a date trigger already past fires when the contract starts', async () => {
+    const terms = sandboxTerms([milestone('kickoff', { trigger: { type: 'date', date: '2025-01-10' } }), milestone('later', { sequence: 2, trigger: { type: 'date', date: '2999-01-01' } })]);
+    delete terms.sandbox;
+    const c = await TestContract.create(sys.gatewayUrl, terms);
+    const s = await eventually(() => c.state(), (x) => x.milestones.kickoff.status === 'invoiced');
+    expect(s.sandbox).toBe(false);
+    expect(s.milestones.kickoff).toMatchObject({ status: 'invoiced', acceptedOn: '2025-01-10', acceptance: 'date' });
+    expect(s.timers).toEqual([expect.objectContaining({ kind: 'acceptance', milestoneId: 'later', date: '2999-01-01' })]);
+  });
+
+  it('completes when every milestone is paid and revenue fully recognized; the final state stays queryable', async () => {
+    const c = await TestContract.create(sys.gatewayUrl, sandboxTerms([milestone('m1', { amount: '100.00' })]));
+    await c.on('2025-02-01', 'complete', 'm1');
+    const paid = await c.post('/payments', { invoiceFor: 'm1', amount: '100.00' });
+    expect(paid.status).toBe(201);
+    const handle = client.workflow.getHandle(messages.contractWorkflowId(c.id));
+    const described = await eventually(() => handle.describe(), (d) => d.status.name === 'COMPLETED');
+    expect(described.status.name).toBe('COMPLETED');
+    expect(described.typedSearchAttributes.get(messages.searchAttributes.status)).toBe('completed');
+    const s = await c.state();
+    expect(s).toMatchObject({ status: 'completed', recognizedTotal: '100.00', milestones: { m1: { status: 'paid' } } });
+    const late = await c.on('2025-02-02', 'complete', 'm1');
+    expect([late.status, late.body.code]).toEqual([409, 'not_allowed_in_state']);
+  });
+
+  it('a hold never stops revenue recognition', async () => {
+    const c = await TestContract.create(sys.gatewayUrl, sandboxTerms([milestone('m1', { amount: '100.00' }), milestone('m2', { sequence: 2, amount: '100.00' })]));
+    await c.post('/hold', {});
+    await c.on('2025-02-01', 'complete', 'm1');
+    const s = await c.settled();
+    expect(s.invoices).toEqual([]);
+    expect(s.recognizedTotal).toBe('100.00'); // half of the 200.00 price: m1 is one of two equal milestones
+  });
+});
+
 describe('continue-as-new', () => {
   it('with a tiny message cap, the contract continues as new and keeps every field', async () => {
     const capped = await startTestSystem({ CONTRACT_MESSAGES_PER_RUN: '3' });
