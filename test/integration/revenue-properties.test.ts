@@ -35,6 +35,6 @@ it('on the real store, random event sequences keep every invariant, and replays 
       const tb = await http('GET', `${svc.url}/reports/trial-balance?contractId=${contractId}&sandbox=true`);
       expect(tb.body.balanced).toBe(true);
     }),
-    { numRuns: 12 },
+    { numRuns: 25 },
   );
 });

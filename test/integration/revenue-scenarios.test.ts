@@ -37,10 +37,13 @@ async function playAndCompare(file: string) {
   expect(revenue.body.revenueByPeriod).toEqual(expected.revenueByPeriod);
   const tb = await http('GET', `${svc.url}/reports/trial-balance?${q}`);
   expect(tb.body.balanced).toBe(true);
-  return { contractId };
 }
 
 describe('acceptance scenarios posted straight to the revenue service', () => {
+  it('p1 intranet fixed price (date trigger, sign-offs, payment): balances and revenue match', async () => {
+    await playAndCompare('p1-intranet-fixed-price.json');
+  });
+
   it('p2 Fox Stores (cost-to-cost, unbilled AR swings): every month-end balance and month of revenue match', async () => {
     await playAndCompare('p2-fox-stores-percent-spent.json');
   });
