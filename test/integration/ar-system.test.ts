@@ -7,7 +7,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { dateInZone } from '../../libs/dates';
 import { simpleContract } from '../support/fixtures';
-import { http, startTestSystem, type TestSystem } from '../support/system';
+import { http, startTestSystem, type TestSystem, waitFor } from '../support/system';
 
 let sys: TestSystem;
 let connection: Connection;
@@ -22,14 +22,6 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (done(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 it('pays a milestone invoice through AR: receivable and invoice paid, one payment entry, invoicePaid sent to the contract workflow', async () => {
   const terms = simpleContract();

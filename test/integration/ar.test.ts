@@ -16,7 +16,7 @@ import type { OpenReceivableRequest } from '../../services/ar/api';
 import { startInvoicingService } from '../../services/invoicing';
 import { startRevenueService } from '../../services/revenue';
 import { installSdkLogging } from '../../worker';
-import { http, testConfig, uniqueId } from '../support/system';
+import { http, testConfig, uniqueId, waitFor } from '../support/system';
 import { paidSignalsQuery } from './ar.probe-workflow';
 
 let ar: RunningArService;
@@ -79,14 +79,6 @@ async function open(overrides: Partial<OpenReceivableRequest> = {}) {
 
 const get = async (invoiceNumber: string) => (await http('GET', `${ar.url}/receivables/${invoiceNumber}`)).body;
 
-async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (done(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('receivables', () => {
   it('opens a receivable once per key: 201, then 200 with the same body, 409 for another body', async () => {

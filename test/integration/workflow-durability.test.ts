@@ -5,7 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import * as messages from '../../libs/domain/messages';
 import { milestone, sandboxTerms, TestContract } from '../support/contracts';
-import { startTestSystem, testConfig, type TestSystem } from '../support/system';
+import { startTestSystem, testConfig, type TestSystem, waitFor } from '../support/system';
 
 let connection: Connection;
 let client: Client;
@@ -15,15 +15,6 @@ beforeAll(async () => {
 });
 afterAll(async () => { await connection?.close(); });
 
-/** Waits until `probe` holds (signals have no answer to wait on). */
-async function eventually<T>(read: () => Promise<T>, probe: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (probe(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('signals and payments', () => {
   let sys: TestSystem;
@@ -38,7 +29,7 @@ describe('signals and payments', () => {
     await handle.signal(messages.milestoneCompletedSignal, { milestoneId: 'm1' });
     await handle.signal(messages.milestoneAcceptedSignal, { milestoneId: 'm2' });
     await handle.signal(messages.milestoneCompletedSignal, { milestoneId: 'm1', date: '2099-01-01' });
-    const s = await eventually(() => c.state(), (x) => x.log.length >= 5);
+    const s = await waitFor(() => c.state(), (x) => x.log.length >= 5);
     expect(s.log.map((l: any) => [l.via, l.kind, l.milestoneId, l.outcome, l.code ?? null])).toEqual([
       ['signal', 'complete', 'nope', 'refused', 'not_found'],
       ['signal', 'complete', 'm1', 'applied', null],
@@ -57,7 +48,7 @@ describe('signals and payments', () => {
     const handle = client.workflow.getHandle(messages.contractWorkflowId(c.id));
     await handle.signal(messages.invoicePaidSignal, { invoiceNumber: invoice!.number!, paidOn: '2025-02-20' });
     await handle.signal(messages.invoicePaidSignal, { invoiceNumber: invoice!.number!, paidOn: '2025-02-20' });
-    const s = await eventually(() => c.state(), (x) => x.log.filter((l: any) => l.kind === 'invoice_paid').length === 2);
+    const s = await waitFor(() => c.state(), (x) => x.log.filter((l: any) => l.kind === 'invoice_paid').length === 2);
     expect(s.milestones.m1.status).toBe('paid');
     expect(s.log.filter((l: any) => l.kind === 'invoice_paid').map((l: any) => l.outcome)).toEqual(['applied', 'ignored']);
   });
@@ -72,7 +63,7 @@ describe('wall clock and completion', () => {
     const terms = sandboxTerms([milestone('kickoff', { trigger: { type: 'date', date: '2025-01-10' } }), milestone('later', { sequence: 2, trigger: { type: 'date', date: '2999-01-01' } })]);
     delete terms.sandbox;
     const c = await TestContract.create(sys.gatewayUrl, terms);
-    const s = await eventually(() => c.state(), (x) => x.milestones.kickoff.status === 'invoiced');
+    const s = await waitFor(() => c.state(), (x) => x.milestones.kickoff.status === 'invoiced');
     expect(s.sandbox).toBe(false);
     expect(s.milestones.kickoff).toMatchObject({ status: 'invoiced', acceptedOn: '2025-01-10', acceptance: 'date' });
     expect(s.timers).toEqual([expect.objectContaining({ kind: 'acceptance', milestoneId: 'later', date: '2999-01-01' })]);
@@ -84,7 +75,7 @@ describe('wall clock and completion', () => {
     const paid = await c.post('/payments', { invoiceFor: 'm1', amount: '100.00' });
     expect(paid.status).toBe(201);
     const handle = client.workflow.getHandle(messages.contractWorkflowId(c.id));
-    const described = await eventually(() => handle.describe(), (d) => d.status.name === 'COMPLETED');
+    const described = await waitFor(() => handle.describe(), (d) => d.status.name === 'COMPLETED');
     expect(described.status.name).toBe('COMPLETED');
     expect(described.typedSearchAttributes.get(messages.searchAttributes.status)).toBe('completed');
     const s = await c.state();

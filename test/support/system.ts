@@ -57,3 +57,13 @@ export async function http<T = any>(method: string, url: string, body?: unknown,
   try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
   return { status: res.status, headers: res.headers, body: json as T, text };
 }
+
+/** Reads until `done` holds or the time is up (for things with no answer to wait on, like signals). */
+export async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (done(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
