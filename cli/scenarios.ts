@@ -160,8 +160,10 @@ export async function runScenario(api: Api, scenario: Scenario): Promise<Scenari
     for (const [id, exp] of Object.entries(expect.milestones)) {
       const ms = state.milestones[id];
       if (!ms) { differences.push(`milestone ${id}: missing`); continue; }
+      // The format's vocabulary: `waiting` is only ever `awaiting_sequence` (a hold is not a sequence wait).
+      const view: Record<string, unknown> = { ...ms, waiting: ms.waiting === 'awaiting_sequence' ? 'awaiting_sequence' : undefined };
       for (const field of new Set([...Object.keys(exp), 'status', 'acceptedOn', 'acceptance', 'invoicedOn', 'waiting'])) {
-        const actual = ms[field] ?? undefined;
+        const actual = view[field] ?? undefined;
         if ((exp as Record<string, string>)[field] !== actual) {
           differences.push(`milestone ${id} ${field}: expected ${JSON.stringify((exp as Record<string, string>)[field])}, got ${JSON.stringify(actual)}`);
         }
