@@ -110,14 +110,10 @@ function planMonthEnds(state: ContractState, t: ContractTerms): void {
     wanted.add(o.recognition.endDate);
   }
   const planned = new Set(state.timers.filter((x) => x.kind === 'month_end').map((x) => x.date));
-  const posted = lastRatablePosting(state);
+  const posted = state.ratablePostedThrough;
   for (const d of [...wanted].sort()) {
     if (!planned.has(d) && (posted === undefined || d > posted)) addTimer(state, 'month_end', d, 'post ratable revenue through this day');
   }
-}
-
-function lastRatablePosting(state: ContractState): string | undefined {
-  return state.ratablePostedThrough;
 }
 
 export function record(state: ContractState, entry: Omit<LogEntry, 'seq' | 'on'>): void {
