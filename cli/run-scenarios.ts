@@ -3,19 +3,17 @@
  * ../shared/scenarios) through the HTTP API — against TOLLGATE_URL, or a throwaway local stack it
  * starts itself — prints one line per difference, and exits non-zero on any difference.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createLogger } from '../libs/logger';
-import { REPO_ROOT } from '../deploy/local/servers';
 import { startEphemeralStack } from '../deploy/local/ephemeral';
+import { findScenarioDir } from './scenario-dir';
 import { httpApi, loadScenario, runScenario } from './scenarios';
-
-export const DEFAULT_SCENARIO_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'scenarios');
 
 export function scenarioFiles(args: string[]): string[] {
   if (args.length > 0) return args.map((a) => path.resolve(a));
-  if (!existsSync(DEFAULT_SCENARIO_DIR)) throw new Error(`no scenario files given and ${DEFAULT_SCENARIO_DIR} does not exist`);
-  return readdirSync(DEFAULT_SCENARIO_DIR).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(DEFAULT_SCENARIO_DIR, f));
+  const dir = findScenarioDir();
+  return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(dir, f));
 }
 
 export async function runScenarioFiles(files: string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {

@@ -252,6 +252,18 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
     }
   }
 
+  /**
+   * Waits until every handler has finished, running the effects they queue meanwhile (a handler
+   * waits for its effects, so waiting for handlers alone could wait forever).
+   */
+  async function settle(): Promise<void> {
+    for (;;) {
+      await condition(() => state.outbox.length > 0 || allHandlersFinished());
+      if (state.outbox.length === 0) return;
+      await drainOutbox();
+    }
+  }
+
   const wantsContinueAsNew = () => workflowInfo().continueAsNewSuggested || messagesThisRun >= maxMessages;
 
   for (;;) {
@@ -265,7 +277,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
     await drainOutbox();
     trimLog();
     if (engine.isFinished(state)) {
-      await condition(() => allHandlersFinished() && state.outbox.length === 0);
+      await settle();
       if (engine.isFinished(state)) {
         state.status = 'completed';
         upsertSearchAttributes([{ key: messages.searchAttributes.status, value: 'completed' }]);
@@ -274,8 +286,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
       }
     }
     if (wantsContinueAsNew()) {
-      await condition(() => allHandlersFinished());
-      await drainOutbox();
+      await settle();
       await continueAsNew<typeof contractWorkflow>({ terms: input.terms, options: input.options, resume: { ...state, runs: state.runs + 1 } });
     }
   }

@@ -131,6 +131,16 @@ describe('continue-as-new', () => {
       expect(s.log.map((l: any) => l.kind)).toEqual(['complete', 'declare', 'complete', 'hold', 'amend', 'deemed_acceptance', 'release']);
       await c.clock('2025-02-23');
       expect((await c.milestone('m3')).status).toBe('invoiced');
+
+      // Concurrent updates across the continue-as-new boundary: every one answered, nothing lost.
+      const many = await TestContract.create(capped.gatewayUrl, sandboxTerms(Array.from({ length: 8 }, (_, i) => milestone(`x${i}`, { sequence: i + 1 }))));
+      await many.clock('2025-02-01');
+      const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => many.op('complete', `x${i}`)));
+      expect(answers.map((a) => a.body.outcome)).toEqual(Array(8).fill('applied'));
+      const after = await many.settled();
+      expect(Object.values(after.milestones).map((m: any) => m.status)).toEqual(Array(8).fill('invoiced'));
+      expect(new Set(after.invoices.map((i: any) => i.number)).size).toBe(8);
+      expect(after.runs).toBeGreaterThan(1);
     } finally {
       await capped.stop();
     }

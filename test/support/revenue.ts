@@ -2,6 +2,7 @@
  * Test kit for the revenue service alone: start it on the shared FerretDB (own database), post
  * with idempotency keys, and translate a scenario file's events into direct revenue postings.
  */
+import { findScenarioDir } from '../../cli/scenario-dir';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createLogger } from '../../libs/logger';
@@ -21,7 +22,7 @@ export function post<T = any>(base: string, route: string, body: unknown, key: s
   return http<T>('POST', `${base}${route}`, body, { 'idempotency-key': key });
 }
 
-export const SCENARIOS = path.resolve(__dirname, '../../../shared/scenarios');
+export const SCENARIOS = findScenarioDir();
 
 export function loadScenario(file: string): any {
   return JSON.parse(readFileSync(path.join(SCENARIOS, file), 'utf8'));
