@@ -65,7 +65,7 @@ export function listQuery(taskQueue: string, filter: Omit<ContractListFilter, 'p
   if (filter.customer !== undefined) clauses.push(`${messages.searchAttributes.customer.name} = ${quoteLiteral(filter.customer)}`);
   if (filter.status !== undefined) clauses.push(`${messages.searchAttributes.status.name} = ${quoteLiteral(filter.status)}`);
   if (filter.currency !== undefined) clauses.push(`${messages.searchAttributes.currency.name} = ${quoteLiteral(filter.currency)}`);
-  return `${clauses.join(' AND ')} ORDER BY StartTime DESC`;
+  return clauses.join(' AND ');
 }
 
 export type ContractOperation =

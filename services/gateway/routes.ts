@@ -94,7 +94,7 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
         res.status(201).json(await contracts.create(terms));
       },
     },
-    read('/contracts', 'List and search contracts (customer, status, currency), newest first, a page at a time', async (req, res) => {
+    read('/contracts', 'List and search contracts (customer, status, currency), a page at a time', async (req, res) => {
       const q = validate(listContractsQuery, req.query, 'query');
       const scope = req.principal?.customerId;
       if (scope !== undefined && q.customer !== undefined && q.customer !== scope) {
