@@ -290,6 +290,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
 }
 
 export function runCli(argv = process.argv.slice(2)): void {
+  // `tollgate list | head`: a closed pipe ends the command quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 1));
   main(argv, { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`), env: process.env }).then(
     // Exit explicitly: `scenarios` may leave a stopped stack's handles behind (stdout to a pipe is synchronous).
     (code) => process.exit(code),
