@@ -29,6 +29,21 @@ export const configSchema = z.object({
   CONTRACT_MESSAGES_PER_RUN: z.coerce.number().int().min(1).max(1900).default(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT: z.string().default('1mb'),
+  /**
+   * API keys of the gateway (docs/api.md): a JSON array of `{name, keyHash, role, customerId?}`
+   * (keyHash = sha256 hex of the key; `npx tollgate hash-key KEY`), inline or in a file. With
+   * neither set the gateway runs open (every caller is admin) and logs a warning.
+   */
+  TOLLGATE_API_KEYS: z.string().optional(),
+  TOLLGATE_API_KEYS_FILE: z.string().optional(),
+  /** Refuse to start the gateway without API keys (production). */
+  TOLLGATE_REQUIRE_API_KEYS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Webhook secrets per source: JSON `{"source": "secret"}` or `{"source": {"secret", "customerId"}}`. */
+  TOLLGATE_WEBHOOK_SECRETS: z.string().optional(),
+  /** Accepted clock difference of a webhook's timestamp, seconds. */
+  TOLLGATE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  /** How long the gateway keeps Idempotency-Key results (Stripe: at least 24 h). */
+  TOLLGATE_IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(24).max(24 * 30).default(24),
   /** Local data (SQLite files of the dev servers) for `npm start`. */
   DATA_DIR: z.string().default('.data'),
 });

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
 import type { z } from 'zod';
 import { AppError, isErrorCode } from './domain/errors';
 import type { Logger } from './logger';
@@ -25,12 +26,17 @@ export interface AppOptions {
   bodyLimit?: string;
   /** Resolves when the service's dependencies answer; `/readyz` reports it. */
   ready?: () => Promise<void>;
+  /** Security headers (helmet) on every response, errors included: for the public API. */
+  helmet?: boolean;
+  /** Keep the raw request bytes in `req.rawBody` (signature checks of webhooks). */
+  rawBody?: boolean;
 }
 
 export function createApp(opts: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
+  if (opts.helmet) app.use(helmet());
   app.use((req, res, next) => {
     const incoming = req.get('x-request-id');
     req.id = incoming && /^[A-Za-z0-9._-]{1,100}$/.test(incoming) ? incoming : randomUUID();
@@ -43,7 +49,10 @@ export function createApp(opts: AppOptions): Express {
     });
     next();
   });
-  app.use(express.json({ limit: opts.bodyLimit ?? '1mb' }));
+  app.use(express.json({
+    limit: opts.bodyLimit ?? '1mb',
+    ...(opts.rawBody ? { verify: (req: Request, _res: Response, buf: Buffer) => void ((req as Request & { rawBody?: Buffer }).rawBody = buf) } : {}),
+  }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: opts.name });
   });

@@ -8,7 +8,7 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter, type UpdateDefinition } from '@temporalio/common';
 import type { AmendInput, ContractState, UpdateOutcome } from '../../libs/domain/contract';
 import { AppError, isErrorCode } from '../../libs/domain/errors';
 import * as messages from '../../libs/domain/messages';
@@ -29,6 +29,43 @@ export function toAppError(err: unknown, contractId: string): unknown {
     return new AppError('not_allowed_in_state', `contract ${contractId} is completed`);
   }
   return err;
+}
+
+/** A Temporal visibility string literal: quoted, with backslashes and quotes escaped. */
+export function quoteLiteral(value: string): string {
+  return `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+}
+
+export interface ContractListFilter {
+  customer?: string;
+  status?: 'active' | 'completed';
+  currency?: string;
+  pageSize: number;
+  nextPageToken?: string;
+}
+
+export interface ContractListItem {
+  contractId: string;
+  customerId?: string;
+  currency?: string;
+  status?: string;
+  workflowStatus: string;
+  startedAt?: string;
+}
+
+const EXECUTION_STATUS = ['UNSPECIFIED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'CONTINUED_AS_NEW', 'TIMED_OUT'];
+
+/** The visibility query of a listing: contract workflows of this deployment's task queue, current runs. */
+export function listQuery(taskQueue: string, filter: Omit<ContractListFilter, 'pageSize' | 'nextPageToken'>): string {
+  const clauses = [
+    `WorkflowType = ${quoteLiteral(messages.CONTRACT_WORKFLOW)}`,
+    `TaskQueue = ${quoteLiteral(taskQueue)}`,
+    `ExecutionStatus != 'ContinuedAsNew'`,
+  ];
+  if (filter.customer !== undefined) clauses.push(`${messages.searchAttributes.customer.name} = ${quoteLiteral(filter.customer)}`);
+  if (filter.status !== undefined) clauses.push(`${messages.searchAttributes.status.name} = ${quoteLiteral(filter.status)}`);
+  if (filter.currency !== undefined) clauses.push(`${messages.searchAttributes.currency.name} = ${quoteLiteral(filter.currency)}`);
+  return clauses.join(' AND ');
 }
 
 export type ContractOperation =
@@ -102,6 +139,46 @@ export function createContractUseCases(deps: { client: Client; taskQueue: string
 
     async amend(contractId: string, input: AmendInput): Promise<UpdateOutcome> {
       return this.send(contractId, 'amend', input);
+    },
+
+    /** The customer a contract belongs to (its search attribute); 404 `not_found` when there is no such contract. */
+    async customerOf(contractId: string): Promise<string | undefined> {
+      try {
+        const d = await handle(contractId).describe();
+        return d.typedSearchAttributes.get(messages.searchAttributes.customer);
+      } catch (err) {
+        throw toAppError(err, contractId);
+      }
+    },
+
+    /** Lists contracts from Temporal visibility (search attributes), one page at a time. */
+    async list(filter: ContractListFilter): Promise<{ data: ContractListItem[]; nextPageToken?: string }> {
+      const res = await client.workflowService.listWorkflowExecutions({
+        namespace: client.options.namespace,
+        pageSize: filter.pageSize,
+        nextPageToken: filter.nextPageToken ? Buffer.from(filter.nextPageToken, 'base64url') : undefined,
+        query: listQuery(deps.taskQueue, filter),
+      });
+      const attr = (fields: Record<string, unknown> | null | undefined, name: string): string | undefined => {
+        const p = fields?.[name];
+        if (!p) return undefined;
+        const v = defaultPayloadConverter.fromPayload<unknown>(p as never);
+        return typeof v === 'string' ? v : Array.isArray(v) ? String(v[0]) : undefined;
+      };
+      const data = (res.executions ?? []).map((e) => {
+        const fields = e.searchAttributes?.indexedFields as Record<string, unknown> | undefined;
+        const started = e.startTime?.seconds;
+        return {
+          contractId: (e.execution?.workflowId ?? '').replace(/^contract-/, ''),
+          customerId: attr(fields, messages.searchAttributes.customer.name),
+          currency: attr(fields, messages.searchAttributes.currency.name),
+          status: attr(fields, messages.searchAttributes.status.name),
+          workflowStatus: EXECUTION_STATUS[Number(e.status ?? 0)] ?? 'UNSPECIFIED',
+          ...(started != null ? { startedAt: new Date(Number(started) * 1000).toISOString() } : {}),
+        };
+      });
+      const token = res.nextPageToken && res.nextPageToken.length > 0 ? Buffer.from(res.nextPageToken).toString('base64url') : undefined;
+      return { data, ...(token ? { nextPageToken: token } : {}) };
     },
 
     async state(contractId: string): Promise<ContractState> {

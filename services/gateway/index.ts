@@ -1,30 +1,79 @@
 /** The gateway: the public HTTP API in front of the contract workflows and the services. */
 import type { Client } from '@temporalio/client';
+import { createAuthenticator, loadApiKeys, loadWebhookSources } from '../../libs/auth';
 import type { Config } from '../../libs/config';
 import { createApp, finishApp } from '../../libs/http';
 import type { Logger } from '../../libs/logger';
+import { connectDatabase, databaseName, ensureIndexes } from '../../libs/mongo';
 import { createServiceClient } from '../../libs/service-client';
 import { runHttpService, type RunningService } from '../../libs/service-runtime';
 import { createContractUseCases } from './contracts';
-import { contractRoutes } from './routes';
+import { idempotencyRepository } from './data/idempotency';
+import { docsPage, gatewayOpenApi } from './openapi';
+import { gatewayOperations, gatewayRouter, type GatewayOperation } from './routes';
 
-export async function startGateway(
-  config: Pick<Config, 'HOST' | 'GATEWAY_PORT' | 'BODY_LIMIT' | 'TEMPORAL_TASK_QUEUE' | 'INVOICING_URL' | 'REVENUE_URL' | 'AR_URL' | 'CONTRACT_MESSAGES_PER_RUN'>,
-  deps: { client: Client; logger: Logger },
-): Promise<RunningService> {
+export type GatewayConfig = Pick<Config,
+  | 'HOST' | 'GATEWAY_PORT' | 'BODY_LIMIT' | 'TEMPORAL_TASK_QUEUE' | 'INVOICING_URL' | 'REVENUE_URL' | 'AR_URL' | 'CONTRACT_MESSAGES_PER_RUN'
+  | 'MONGO_URL' | 'MONGO_DB_PREFIX' | 'TOLLGATE_API_KEYS' | 'TOLLGATE_API_KEYS_FILE' | 'TOLLGATE_REQUIRE_API_KEYS'
+  | 'TOLLGATE_WEBHOOK_SECRETS' | 'TOLLGATE_WEBHOOK_TOLERANCE_SECONDS' | 'TOLLGATE_IDEMPOTENCY_TTL_HOURS'>;
+
+const PURGE_EVERY_MS = 60 * 60_000;
+
+export async function startGateway(config: GatewayConfig, deps: { client: Client; logger: Logger }): Promise<RunningService> {
   const log = deps.logger.child({ service: 'gateway' });
+  const keys = loadApiKeys(config);
+  const webhookSources = loadWebhookSources(config);
+  if (keys.length === 0) {
+    if (config.TOLLGATE_REQUIRE_API_KEYS) throw new Error('gateway: TOLLGATE_REQUIRE_API_KEYS is true but no API keys are configured (TOLLGATE_API_KEYS or TOLLGATE_API_KEYS_FILE)');
+    log.warn('NO API KEYS CONFIGURED: the gateway is OPEN — every caller is admin. For local development only; set TOLLGATE_API_KEYS or TOLLGATE_API_KEYS_FILE (docs/api.md).');
+  } else {
+    log.info({ keys: keys.length, webhookSources: webhookSources.size }, 'API keys loaded');
+  }
+
+  const conn = await connectDatabase({ url: config.MONGO_URL, dbName: databaseName(config.MONGO_DB_PREFIX, 'gateway'), logger: log });
+  const idempotency = idempotencyRepository(conn, { ttlMs: config.TOLLGATE_IDEMPOTENCY_TTL_HOURS * 3_600_000 });
+  await ensureIndexes(conn);
+  const purge = () => idempotency.purgeExpired().then(
+    (n) => n > 0 && log.info({ purged: n }, 'expired idempotency records purged'),
+    (err: unknown) => log.warn({ err }, 'purging expired idempotency records failed'),
+  );
+  void purge();
+  const purgeTimer = setInterval(() => void purge(), PURGE_EVERY_MS);
+  purgeTimer.unref();
+
   const app = createApp({
     name: 'gateway',
     logger: log,
     bodyLimit: config.BODY_LIMIT,
-    ready: async () => void (await deps.client.connection.workflowService.getSystemInfo({})),
+    helmet: true,
+    rawBody: true,
+    ready: async () => {
+      await deps.client.connection.workflowService.getSystemInfo({});
+      await conn.db!.command({ ping: 1 });
+    },
   });
-  const contracts = createContractUseCases({ client: deps.client, taskQueue: config.TEMPORAL_TASK_QUEUE, messagesPerRun: config.CONTRACT_MESSAGES_PER_RUN });
-  app.use(contractRoutes(contracts, {
-    invoicing: createServiceClient('invoicing', config.INVOICING_URL),
-    revenue: createServiceClient('revenue', config.REVENUE_URL),
-    ar: createServiceClient('ar', config.AR_URL),
-  }));
+  const gatewayDeps = {
+    contracts: createContractUseCases({ client: deps.client, taskQueue: config.TEMPORAL_TASK_QUEUE, messagesPerRun: config.CONTRACT_MESSAGES_PER_RUN }),
+    services: {
+      invoicing: createServiceClient('invoicing', config.INVOICING_URL),
+      revenue: createServiceClient('revenue', config.REVENUE_URL),
+      ar: createServiceClient('ar', config.AR_URL),
+    },
+    auth: createAuthenticator(keys),
+    idempotency,
+    webhooks: { sources: webhookSources, toleranceSeconds: config.TOLLGATE_WEBHOOK_TOLERANCE_SECONDS },
+  };
+  const operations = gatewayOperations(gatewayDeps);
+  const pages: GatewayOperation[] = [
+    { method: 'get', path: '/openapi.json', summary: 'This API\'s OpenAPI 3 document', access: 'public', responses: { 200: { description: 'OpenAPI 3 document' } }, handler: (_req, res) => void res.json(openapi) },
+    { method: 'get', path: '/docs', summary: 'This API\'s documentation page (HTML)', access: 'public', responses: { 200: { description: 'HTML page' } }, handler: (_req, res) => void res.type('html').send(docs) },
+  ];
+  const openapi = gatewayOpenApi(operations, pages);
+  const docs = docsPage(openapi);
+  app.use(gatewayRouter([...operations, ...pages], gatewayDeps));
   finishApp(app);
-  return runHttpService({ name: 'gateway', app, host: config.HOST, port: config.GATEWAY_PORT, logger: log });
+  return runHttpService({
+    name: 'gateway', app, host: config.HOST, port: config.GATEWAY_PORT, logger: log, connection: conn,
+    onStop: async () => clearInterval(purgeTimer),
+  });
 }

@@ -1,96 +1,251 @@
-/** The public API's routes (DESIGN §9): thin over the contract use cases. */
-import { Router, type Request } from 'express';
-import { validate } from '../../libs/http';
+/**
+ * The public API (DESIGN §9), listed once: each operation's path, the permission it needs, its zod
+ * schemas and its handler. Routing, access control, idempotency, the OpenAPI document and the docs
+ * page all come from this one list.
+ *
+ * Every request goes: API key → role (401 / 403) → customer scope (404) → Idempotency-Key (replay
+ * or claim) → validation (400) → the use case. A refusal at any step changes nothing.
+ */
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { z } from 'zod';
+import { authorize, verifyWebhook, type Authenticator, type Permission, type Principal, type WebhookSource } from '../../libs/auth';
+import { AppError } from '../../libs/domain/errors';
 import { contractTermsSchema } from '../../libs/domain/terms';
-import type { AmendInput } from '../../libs/domain/contract';
+import { validate } from '../../libs/http';
+import type { OpenApiOperation } from '../../libs/openapi';
 import type { ServiceClient } from '../../libs/service-client';
 import type { ContractOperation, ContractUseCases } from './contracts';
-import { AppError } from '../../libs/domain/errors';
-import { amendBody, clockBody, closePeriodBody, costBody, datedBody, paymentBody, rejectBody } from './schemas';
+import type { IdempotencyRepository } from './data/idempotency';
+import { idempotencyGuard, idempotencyKeyOf } from './idempotency';
+import {
+  amendBody, clockBody, closePeriodBody, costBody, datedBody, deliveryWebhookBody, listContractsQuery, paymentBody, rejectBody,
+} from './schemas';
 
-export function contractRoutes(contracts: ContractUseCases, services: { invoicing: ServiceClient; revenue: ServiceClient; ar: ServiceClient }): Router {
+declare module 'express-serve-static-core' {
+  interface Request {
+    principal?: Principal;
+  }
+}
+
+export interface GatewayDeps {
+  contracts: ContractUseCases;
+  services: { invoicing: ServiceClient; revenue: ServiceClient; ar: ServiceClient };
+  auth: Authenticator;
+  idempotency: IdempotencyRepository;
+  webhooks: { sources: Map<string, WebhookSource>; toleranceSeconds: number };
+}
+
+/** How a caller proves who it is: an API key, a webhook signature, or nothing (public pages). */
+export type Access = { permission: Permission; action: string } | 'webhook' | 'public';
+
+export interface GatewayOperation extends Omit<OpenApiOperation, 'idempotent'> {
+  access: Access;
+  handler: (req: Request, res: Response) => Promise<void> | void;
+}
+
+const body = (req: Request) => req.body ?? {};
+const contractId = (req: Request) => req.params.id as string;
+
+export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
+  const { contracts, services } = deps;
+  const ok = (description: string) => ({ 200: { description } });
+
+  const milestoneOp = (op: ContractOperation & ('complete' | 'declare' | 'accept' | 'reject'), permission: Permission, schema: z.ZodType, summary: string): GatewayOperation => ({
+    method: 'post',
+    path: `/contracts/:id/milestones/:mid/${op}`,
+    summary,
+    body: schema,
+    access: { permission, action: `${op} milestones` },
+    responses: ok('the workflow\'s answer: `{outcome: applied|ignored, reason?, milestone}`'),
+    async handler(req, res) {
+      const b = validate(schema, body(req)) as object;
+      res.json(await contracts.send(contractId(req), op, { ...b, milestoneId: req.params.mid }));
+    },
+  });
+  const contractOp = (path: string, op: ContractOperation, permission: Permission, schema: z.ZodType, summary: string, action: string): GatewayOperation => ({
+    method: 'post',
+    path,
+    summary,
+    body: schema,
+    access: { permission, action },
+    responses: ok('the workflow\'s answer: `{outcome: applied|ignored, reason?, version?}`'),
+    async handler(req, res) {
+      res.json(await contracts.send(contractId(req), op, validate(schema, body(req))));
+    },
+  });
+  const read = (path: string, summary: string, handler: GatewayOperation['handler'], query?: z.ZodObject): GatewayOperation => ({
+    method: 'get', path, summary, query, access: { permission: 'read', action: 'read contracts' }, responses: ok(summary), handler,
+  });
+
+  return [
+    {
+      method: 'post',
+      path: '/contracts',
+      summary: 'Create a contract: starts its workflow (the same contract id twice is refused `duplicate_contract`)',
+      body: contractTermsSchema,
+      access: { permission: 'manage', action: 'create contracts' },
+      responses: { 201: { description: '`{contractId, workflowId, version}`' } },
+      async handler(req, res) {
+        const terms = validate(contractTermsSchema, req.body);
+        const scope = req.principal?.customerId;
+        if (scope !== undefined && terms.customer.id !== scope) {
+          throw new AppError('forbidden', `this key may only create contracts of customer ${scope}`);
+        }
+        res.status(201).json(await contracts.create(terms));
+      },
+    },
+    read('/contracts', 'List and search contracts (customer, status, currency), a page at a time', async (req, res) => {
+      const q = validate(listContractsQuery, req.query, 'query');
+      const scope = req.principal?.customerId;
+      if (scope !== undefined && q.customer !== undefined && q.customer !== scope) {
+        res.json({ data: [] });
+        return;
+      }
+      res.json(await contracts.list({ ...q, customer: scope ?? q.customer }));
+    }, listContractsQuery),
+    read('/contracts/:id', 'The contract\'s whole live state (a workflow query)', async (req, res) => {
+      res.json(await contracts.state(contractId(req)));
+    }),
+    read('/contracts/:id/versions', 'Every version of the terms', async (req, res) => {
+      const state = await contracts.state(contractId(req));
+      res.json({ version: state.version, versions: state.versions });
+    }),
+    read('/contracts/:id/log', 'The log of every event received and what it did', async (req, res) => {
+      res.json({ data: (await contracts.state(contractId(req))).log });
+    }),
+    milestoneOp('complete', 'deliver', datedBody, 'Report a milestone done (the delivery system\'s fact)'),
+    milestoneOp('declare', 'deliver', datedBody, 'Declare a milestone done (starts the deemed-acceptance window)'),
+    milestoneOp('accept', 'approve', datedBody, 'Accept a completed or declared milestone'),
+    milestoneOp('reject', 'approve', rejectBody, 'Reject a completed or declared milestone, with the reason'),
+    contractOp('/contracts/:id/costs', 'cost', 'deliver', costBody, 'Report cost incurred on an obligation (cost-input revenue)', 'report costs'),
+    contractOp('/contracts/:id/hold', 'hold', 'manage', datedBody, 'Place a customer hold: invoices falling due are queued', 'place holds'),
+    contractOp('/contracts/:id/release', 'release', 'manage', datedBody, 'Release the hold: queued invoices are issued', 'release holds'),
+    contractOp('/contracts/:id/amendments', 'amend', 'manage', amendBody, 'Amend the contract (baseVersion must be the current version)', 'amend contracts'),
+    contractOp('/contracts/:id/clock', 'advanceClock', 'manage', clockBody, 'Advance a sandbox contract\'s business clock (timers due fire in order)', 'advance sandbox clocks'),
+    read('/contracts/:id/invoices', 'The contract\'s invoices (from the invoicing service)', async (req, res) => {
+      await contracts.state(contractId(req));
+      res.json(await services.invoicing.get('/invoices', { contractId: contractId(req) }));
+    }),
+    {
+      method: 'post',
+      path: '/contracts/:id/payments',
+      summary: 'Record a payment (through AR) for a milestone\'s invoices (`invoiceFor`, or `advance`) or named invoices',
+      body: paymentBody,
+      access: { permission: 'manage', action: 'record payments' },
+      responses: { 201: { description: 'the payment as AR recorded it' } },
+      async handler(req, res) {
+        const b = validate(paymentBody, body(req));
+        const state = await contracts.state(contractId(req));
+        const invoiceNumbers = b.invoiceNumbers ?? state.invoices
+          .filter((i) => i.number !== undefined && (b.invoiceFor === undefined || i.milestoneIds.includes(b.invoiceFor)))
+          .map((i) => i.number!);
+        if (b.invoiceFor !== undefined && invoiceNumbers.length === 0) {
+          throw new AppError('not_found', `contract ${state.contractId} has no invoice for ${b.invoiceFor}`);
+        }
+        const date = b.date ?? state.clock;
+        const clientKey = req.get('idempotency-key');
+        const key = clientKey !== undefined
+          ? `${state.contractId}:payment:${req.principal?.name ?? 'anonymous'}:${clientKey}`
+          : `${state.contractId}:payment:${invoiceNumbers.join('+')}:${date}:${b.amount}`;
+        res.status(201).json(await services.ar.post('/payments', {
+          customerId: state.customerId, currency: state.currency, date, amount: b.amount, invoiceNumbers,
+          contractId: state.contractId, sandbox: state.sandbox,
+        }, { idempotencyKey: key }));
+      },
+    },
+    {
+      method: 'post',
+      path: '/contracts/:id/periods/close',
+      summary: 'Close a month in the contract\'s ledger (its own sandbox ledger for a sandbox contract)',
+      body: closePeriodBody,
+      access: { permission: 'manage', action: 'close periods' },
+      responses: ok('the revenue service\'s answer'),
+      async handler(req, res) {
+        const b = validate(closePeriodBody, body(req));
+        const state = await contracts.state(contractId(req));
+        res.json(await services.revenue.post('/periods/close', { period: b.period, sandbox: state.sandbox, contractId: state.contractId, asOf: state.clock },
+          { idempotencyKey: `${state.contractId}:close:${b.period}` }));
+      },
+    },
+    read('/contracts/:id/reports/:report', 'A revenue report of the contract (from the revenue service)', async (req, res) => {
+      const state = await contracts.state(contractId(req));
+      const query: Record<string, string | undefined> = { ...(req.query as Record<string, string>), contractId: state.contractId, sandbox: String(state.sandbox) };
+      res.json(await services.revenue.get(`/reports/${encodeURIComponent(req.params.report as string)}`, query));
+    }),
+    read('/contracts/:id/entries', 'The contract\'s journal entries (from the revenue service)', async (req, res) => {
+      const state = await contracts.state(contractId(req));
+      res.json(await services.revenue.get('/entries', { contractId: state.contractId, sandbox: String(state.sandbox) }));
+    }),
+    {
+      method: 'post',
+      path: '/webhooks/delivery/:source',
+      summary: 'A delivery system\'s signed event (complete, declare, cost): HMAC-SHA256 of `timestamp.body`, deduplicated by eventId',
+      body: deliveryWebhookBody,
+      access: 'webhook',
+      responses: ok('the workflow\'s answer (a replayed eventId answers the original, with Idempotent-Replayed: true)'),
+      async handler(req, res) {
+        const event = req.webhookEvent!;
+        const outcome = event.type === 'cost'
+          ? await contracts.send(event.contractId, 'cost', { obligationId: event.obligationId, amount: event.amount, ...(event.date ? { date: event.date } : {}) })
+          : await contracts.send(event.contractId, event.type, { milestoneId: event.milestoneId, ...(event.date ? { date: event.date } : {}) });
+        res.json({ eventId: event.eventId, ...outcome });
+      },
+    },
+  ];
+}
+
+type WebhookEvent = z.infer<typeof deliveryWebhookBody>;
+declare module 'express-serve-static-core' {
+  interface Request {
+    webhookEvent?: WebhookEvent;
+    rawBody?: Buffer;
+  }
+}
+
+/** 404 for a contract outside the caller's customer scope, exactly as if it did not exist. */
+async function assertInScope(contracts: ContractUseCases, id: string, customerId: string | undefined): Promise<void> {
+  if (customerId === undefined) return;
+  const owner = await contracts.customerOf(id);
+  if (owner !== customerId) throw new AppError('not_found', `no contract ${id}`);
+}
+
+export function gatewayRouter(operations: GatewayOperation[], deps: GatewayDeps): Router {
   const router = Router();
-  const body = (req: Request) => req.body ?? {};
+  const keyed = idempotencyGuard(deps.idempotency, (req) => {
+    const key = idempotencyKeyOf(req);
+    return key === undefined ? undefined : { identity: `key:${req.principal!.name}`, key };
+  });
+  const byEvent = idempotencyGuard(deps.idempotency, (req) => ({ identity: `webhook:${req.params.source}`, key: req.webhookEvent!.eventId }));
 
-  router.post('/contracts', async (req, res) => {
-    const terms = validate(contractTermsSchema, req.body);
-    res.status(201).json(await contracts.create(terms));
-  });
-  router.get('/contracts/:id', async (req, res) => {
-    res.json(await contracts.state(req.params.id));
-  });
-  router.get('/contracts/:id/versions', async (req, res) => {
-    const state = await contracts.state(req.params.id);
-    res.json({ version: state.version, versions: state.versions });
-  });
-  router.get('/contracts/:id/log', async (req, res) => {
-    res.json({ data: (await contracts.state(req.params.id)).log });
-  });
-
-  const milestoneOp = (op: ContractOperation, schema: typeof datedBody | typeof rejectBody) =>
-    router.post(`/contracts/:id/milestones/:mid/${op}`, async (req, res) => {
-      const b = validate(schema, body(req));
-      res.json(await contracts.send(req.params.id as string, op, { ...b, milestoneId: req.params.mid }));
-    });
-  milestoneOp('complete', datedBody);
-  milestoneOp('declare', datedBody);
-  milestoneOp('accept', datedBody);
-  milestoneOp('reject', rejectBody);
-
-  router.post('/contracts/:id/costs', async (req, res) => {
-    res.json(await contracts.send(req.params.id, 'cost', validate(costBody, body(req))));
-  });
-  router.post('/contracts/:id/hold', async (req, res) => {
-    res.json(await contracts.send(req.params.id, 'hold', validate(datedBody, body(req))));
-  });
-  router.post('/contracts/:id/release', async (req, res) => {
-    res.json(await contracts.send(req.params.id, 'release', validate(datedBody, body(req))));
-  });
-  router.post('/contracts/:id/amendments', async (req, res) => {
-    res.json(await contracts.amend(req.params.id, validate(amendBody, body(req)) as AmendInput));
-  });
-  router.post('/contracts/:id/clock', async (req, res) => {
-    res.json(await contracts.send(req.params.id, 'advanceClock', validate(clockBody, body(req))));
-  });
-  router.get('/contracts/:id/invoices', async (req, res) => {
-    await contracts.state(req.params.id);
-    res.json(await services.invoicing.get('/invoices', { contractId: req.params.id }));
-  });
-
-  /** Pays the invoices of a milestone (`invoiceFor`, or `advance`) or named invoices, through AR. */
-  router.post('/contracts/:id/payments', async (req, res) => {
-    const b = validate(paymentBody, body(req));
-    const state = await contracts.state(req.params.id);
-    const invoiceNumbers = b.invoiceNumbers ?? state.invoices
-      .filter((i) => i.number !== undefined && (b.invoiceFor === undefined || i.milestoneIds.includes(b.invoiceFor)))
-      .map((i) => i.number!);
-    if (b.invoiceFor !== undefined && invoiceNumbers.length === 0) {
-      throw new AppError('not_found', `contract ${state.contractId} has no invoice for ${b.invoiceFor}`);
+  for (const op of operations) {
+    const chain: RequestHandler[] = [];
+    const access = op.access;
+    if (access === 'webhook') {
+      chain.push(async (req: Request, _res: Response, next: NextFunction) => {
+        const source = deps.webhooks.sources.get(req.params.source as string);
+        verifyWebhook({
+          source,
+          timestamp: req.get('x-tollgate-timestamp'),
+          signature: req.get('x-tollgate-signature'),
+          rawBody: req.rawBody,
+          toleranceSeconds: deps.webhooks.toleranceSeconds,
+        });
+        req.webhookEvent = validate(deliveryWebhookBody, req.body);
+        await assertInScope(deps.contracts, req.webhookEvent.contractId, source!.customerId);
+        next();
+      }, byEvent);
+    } else if (access !== 'public') {
+      chain.push(async (req: Request, _res: Response, next: NextFunction) => {
+        req.principal = deps.auth.authenticate(req.headers as { authorization?: string; 'x-api-key'?: string });
+        req.log = req.log.child({ principal: req.principal.name });
+        authorize(req.principal, access.permission, access.action);
+        if (op.path.includes(':id')) await assertInScope(deps.contracts, contractId(req), req.principal.customerId);
+        next();
+      });
+      if (op.method === 'post') chain.push(keyed);
     }
-    const date = b.date ?? state.clock;
-    const key = req.get('idempotency-key') ?? `${state.contractId}:payment:${invoiceNumbers.join('+')}:${date}:${b.amount}`;
-    res.status(201).json(await services.ar.post('/payments', {
-      customerId: state.customerId, currency: state.currency, date, amount: b.amount, invoiceNumbers,
-      contractId: state.contractId, sandbox: state.sandbox,
-    }, { idempotencyKey: key }));
-  });
-
-  /** Closes a month in the contract's ledger (its own sandbox ledger for a sandbox contract). */
-  router.post('/contracts/:id/periods/close', async (req, res) => {
-    const b = validate(closePeriodBody, body(req));
-    const state = await contracts.state(req.params.id);
-    res.json(await services.revenue.post('/periods/close', { period: b.period, sandbox: state.sandbox, contractId: state.contractId, asOf: state.clock },
-      { idempotencyKey: `${state.contractId}:close:${b.period}` }));
-  });
-
-  router.get('/contracts/:id/reports/:report', async (req, res) => {
-    const state = await contracts.state(req.params.id);
-    const query: Record<string, string | undefined> = { ...(req.query as Record<string, string>), contractId: state.contractId, sandbox: String(state.sandbox) };
-    res.json(await services.revenue.get(`/reports/${encodeURIComponent(req.params.report)}`, query));
-  });
-  router.get('/contracts/:id/entries', async (req, res) => {
-    const state = await contracts.state(req.params.id);
-    res.json(await services.revenue.get('/entries', { contractId: state.contractId, sandbox: String(state.sandbox) }));
-  });
+    chain.push(async (req, res) => op.handler(req, res));
+    router[op.method](op.path, ...chain);
+  }
   return router;
 }

@@ -54,3 +54,21 @@ export const paymentBody = z.object({
 }).strict();
 
 export const closePeriodBody = z.object({ period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM') }).strict();
+
+const customerIdParam = z.string().min(1).max(100).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
+
+/** `GET /contracts`: search by the contracts' search attributes, a page at a time. */
+export const listContractsQuery = z.object({
+  customer: customerIdParam.optional(),
+  status: z.enum(['active', 'completed']).optional(),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').optional(),
+  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+  nextPageToken: z.string().regex(/^[A-Za-z0-9_-]{1,4096}$/, 'must be a nextPageToken from a previous page').optional(),
+}).strict();
+
+/** A delivery system's signed webhook event: the same updates as the API's complete/declare/cost. */
+export const deliveryWebhookBody = z.discriminatedUnion('type', [
+  z.object({ eventId: idField, type: z.literal('complete'), contractId: idField, milestoneId: idField, date: businessDate.optional() }).strict(),
+  z.object({ eventId: idField, type: z.literal('declare'), contractId: idField, milestoneId: idField, date: businessDate.optional() }).strict(),
+  z.object({ eventId: idField, type: z.literal('cost'), contractId: idField, obligationId: idField, amount: moneyString, date: businessDate.optional() }).strict(),
+]);

@@ -78,11 +78,12 @@ describe('walking skeleton', () => {
     const conn = await mongoose.createConnection(sys.config.MONGO_URL).asPromise();
     try {
       const names = (await conn.db!.admin().listDatabases()).databases.map((d) => d.name).filter((n) => n.startsWith(sys.prefix));
-      expect(names.sort()).toEqual([`${sys.prefix}_ar`, `${sys.prefix}_invoicing`, `${sys.prefix}_revenue`]);
+      expect(names.sort()).toEqual([`${sys.prefix}_ar`, `${sys.prefix}_gateway`, `${sys.prefix}_invoicing`, `${sys.prefix}_revenue`]);
       const collections = async (db: string) => (await conn.useDb(db).db!.listCollections().toArray()).map((c) => c.name).sort();
       expect(await collections(`${sys.prefix}_invoicing`)).toEqual(['credit_memos', 'invoices', 'numbers']);
       expect(await collections(`${sys.prefix}_ar`)).toEqual(['applications', 'credit_lots', 'credit_memos', 'payments', 'receivables']);
       expect(await collections(`${sys.prefix}_revenue`)).toEqual(['closed_periods', 'journal_entries', 'revenue_plans']);
+      expect(await collections(`${sys.prefix}_gateway`)).toEqual(['idempotency_records']);
     } finally {
       await conn.close();
     }

@@ -2,7 +2,7 @@
  * A whole Tollgate (services, gateway, worker) for one test file, on the shared real servers, with
  * its own databases and task queue so files never see each other's data.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../libs/config';
 import { createLogger } from '../../libs/logger';
 import { startSystem, type RunningSystem } from '../../deploy/local/system';
@@ -66,4 +66,21 @@ export async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolea
     if (done(v) || Date.now() > deadline) return v;
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * API keys for a test system with access control on: one key per role, plus keys scoped to a
+ * customer. `env` goes into startTestSystem's overrides; `headers(name)` authenticates as that key.
+ */
+export function testApiKeys(scoped: Record<string, { role: string; customerId: string }> = {}) {
+  const roles = ['admin', 'finance', 'delivery', 'approver', 'support'] as const;
+  const entries: Array<{ name: string; key: string; role: string; customerId?: string }> = [
+    ...roles.map((role) => ({ name: role, key: `tg-${role}-${randomBytes(12).toString('hex')}`, role })),
+    ...Object.entries(scoped).map(([name, s]) => ({ name, key: `tg-${name}-${randomBytes(12).toString('hex')}`, ...s })),
+  ];
+  const keys = Object.fromEntries(entries.map((e) => [e.name, e.key]));
+  const env = {
+    TOLLGATE_API_KEYS: JSON.stringify(entries.map(({ key, ...e }) => ({ ...e, keyHash: createHash('sha256').update(key).digest('hex') }))),
+  };
+  return { keys, env, headers: (name: string) => ({ authorization: `Bearer ${keys[name]}` }) };
 }
