@@ -58,6 +58,27 @@ const STORIES: Record<string, { terms: Record<string, unknown>; steps: Step[] }>
       ['POST', '/costs', { obligationId: 'build', amount: '5000' }],
     ],
   },
+  'paid-and-completed': {
+    terms: {
+      customer: { id: 'cust-rec', name: 'Recorder Corp' }, currency: 'KWD', signedDate: '2025-01-01', paymentTerms: 'NET_30',
+      sandbox: { clockStart: '2025-01-01' },
+      obligations: [
+        { id: 'support', name: 'Support', ssp: '1.500', recognition: { method: 'ratable', startDate: '2025-01-01', endDate: '2025-02-28' } },
+        { id: 'setup', name: 'Setup', ssp: '1.000', recognition: { method: 'point_in_time' } },
+      ],
+      milestones: [
+        { id: 'fee', name: 'Fee', description: 'Support fee', obligationId: 'support', amount: '1.200', sequence: 1, trigger: { type: 'date', date: '2025-01-01' } },
+        { id: 'setup', name: 'Setup', description: 'Setup fee', obligationId: 'setup', amount: '0.800', sequence: 2, trigger: { type: 'event', completion: 'external_event' } },
+      ],
+    },
+    steps: [
+      ['POST', '/clock', { to: '2025-01-15' }],
+      ['POST', '/milestones/setup/complete', {}],
+      ['POST', '/payments', { invoiceFor: 'fee', amount: '1.200' }],
+      ['POST', '/payments', { invoiceFor: 'setup', amount: '0.800' }],
+      ['POST', '/clock', { to: '2025-02-28' }],
+    ],
+  },
 };
 
 /**
