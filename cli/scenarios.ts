@@ -51,15 +51,19 @@ export function loadScenario(file: string): Scenario {
 }
 
 interface Api {
-  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  call(method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<{ status: number; body: any }>;
 }
 
 export function httpApi(baseUrl: string, apiKey?: string): Api {
   return {
-    async call(method, path, body) {
+    async call(method, path, body, idempotencyKey) {
       const res = await fetch(new URL(path, baseUrl), {
         method,
-        headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+        headers: {
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+          ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
@@ -134,7 +138,7 @@ export async function runScenario(api: Api, scenario: Scenario): Promise<Scenari
       const after = footprint(await must(`${label}: read state`, 'GET', base));
       if (before !== after) differences.push(`${label}: the refused request changed the contract`);
     } else {
-      const res = await api.call(request.method, request.path, request.body);
+      const res = await api.call(request.method, request.path, request.body, `${contractId}:step-${i + 1}`);
       if (res.status >= 400) differences.push(`${label}: refused ${res.body?.code}: ${res.body?.message}`);
     }
   }

@@ -6,6 +6,7 @@
  * Every request goes: API key → role (401 / 403) → customer scope (404) → Idempotency-Key (replay
  * or claim) → validation (400) → the use case. A refusal at any step changes nothing.
  */
+import { randomUUID } from 'node:crypto';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
 import { authorize, verifyWebhook, type Authenticator, type Permission, type Principal, type WebhookSource } from '../../libs/auth';
@@ -144,9 +145,11 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
         }
         const date = b.date ?? state.clock;
         const clientKey = req.get('idempotency-key');
+        // Without an Idempotency-Key two equal payments are two payments (Stripe's semantics): only
+        // the caller can say that a request is a retry.
         const key = clientKey !== undefined
           ? `${state.contractId}:payment:${req.principal?.name ?? 'anonymous'}:${clientKey}`
-          : `${state.contractId}:payment:${invoiceNumbers.join('+')}:${date}:${b.amount}`;
+          : `${state.contractId}:payment:${randomUUID()}`;
         res.status(201).json(await services.ar.post('/payments', {
           customerId: state.customerId, currency: state.currency, date, amount: b.amount, invoiceNumbers,
           contractId: state.contractId, sandbox: state.sandbox,
