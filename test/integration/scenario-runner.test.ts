@@ -2,7 +2,7 @@
  * The acceptance-scenario runner on the real stack: every shipped scenario passes, and a copy with
  * one expected figure changed fails with a readable difference and a non-zero exit code.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { httpApi, loadScenario, runScenario } from '../../cli/scenarios';
@@ -14,13 +14,16 @@ beforeAll(async () => { sys = await startTestSystem(); });
 afterAll(async () => { await sys?.stop(); });
 
 const shipped = scenarioFiles([]);
+/** Our own scenarios (test/scenarios/): rule combinations the shipped files do not cover. */
+const OWN_DIR = path.resolve(__dirname, '..', 'scenarios');
+const own = existsSync(OWN_DIR) ? readdirSync(OWN_DIR).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(OWN_DIR, f)) : [];
 
 describe('scenario runner', () => {
   it('finds the shipped scenario files', () => {
     expect(shipped.length).toBeGreaterThanOrEqual(7);
   });
 
-  it.each(shipped.map((f) => [path.basename(f), f]))('passes %s with no difference', async (_name, file) => {
+  it.each([...shipped, ...own].map((f) => [path.basename(f), f]))('passes %s with no difference', async (_name, file) => {
     const result = await runScenario(httpApi(sys.gatewayUrl), loadScenario(file));
     expect(result.differences).toEqual([]);
   });
