@@ -7,7 +7,7 @@ export function createLogger(name: string, level: string = 'info'): Logger {
   return pino({
     name,
     level,
-    base: { service: name },
+    base: null,
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   });

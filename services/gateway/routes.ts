@@ -214,6 +214,11 @@ async function assertInScope(contracts: ContractUseCases, id: string, customerId
 
 export function gatewayRouter(operations: GatewayOperation[], deps: GatewayDeps): Router {
   const router = Router();
+  // Every log line of a request about a contract carries its id.
+  router.param('id', (req, _res, next, id: string) => {
+    req.log = req.log.child({ contractId: id });
+    next();
+  });
   const keyed = idempotencyGuard(deps.idempotency, (req) => {
     const key = idempotencyKeyOf(req);
     return key === undefined ? undefined : { identity: `key:${req.principal!.name}`, key };
