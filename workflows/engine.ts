@@ -519,7 +519,9 @@ export function amend(state: ContractState, input: AmendInput, today: string): U
     const nowDate = m.trigger.type === 'date' ? m.trigger.date : undefined;
     if (beforeDate !== nowDate) {
       if (beforeDate !== undefined) removeTimers(state, (t) => t.kind === 'acceptance' && t.milestoneId === m.id);
-      if (nowDate !== undefined) addTimer(state, 'acceptance', nowDate, `accept ${m.id} on its date`, m.id);
+      // A trigger moved to a date already past fires at once: on the amendment's effective date,
+      // never before the terms that moved it took effect.
+      if (nowDate !== undefined) addTimer(state, 'acceptance', maxDate(nowDate, effectiveDate), `accept ${m.id} on its date`, m.id);
     }
   }
   removeTimers(state, (t) => t.kind === 'month_end');

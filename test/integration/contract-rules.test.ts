@@ -260,12 +260,12 @@ describe('amendments', () => {
     expect(s.invoices[2]).toMatchObject({ kind: 'supplementary', milestoneIds: ['m2'], amount: '3000.00', date: '2025-03-01', originalInvoiceNumber: s.invoices[1].number });
   });
 
-  it('moves a date trigger of an unaccepted milestone; a moved trigger already past fires at once', async () => {
+  it('moves a date trigger of an unaccepted milestone; a moved trigger already past fires at once, on the effective date', async () => {
     const c = await create([milestone('d1', { trigger: { type: 'date', date: '2025-06-01' } }), milestone('d2', { sequence: 2, trigger: { type: 'date', date: '2025-06-01' } })]);
     await c.clock('2025-03-10');
     await c.post('/amendments', { baseVersion: 1, changes: { milestones: [{ id: 'd1', trigger: { date: '2025-03-01' } }, { id: 'd2', trigger: { date: '2025-04-01' } }] } });
     const s = await c.state();
-    expect(s.milestones.d1).toMatchObject({ status: 'invoiced', acceptedOn: '2025-03-01', invoicedOn: '2025-03-10' });
+    expect(s.milestones.d1).toMatchObject({ status: 'invoiced', acceptedOn: '2025-03-10', acceptance: 'date', invoicedOn: '2025-03-10' });
     expect(s.timers).toEqual([expect.objectContaining({ kind: 'acceptance', milestoneId: 'd2', date: '2025-04-01' })]);
   });
 
