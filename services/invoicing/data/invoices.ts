@@ -26,15 +26,20 @@ export interface NumberSlot { sequence: string; n: number; owner: string }
 
 const lineSchema = { _id: false, milestoneId: String, description: String, amount: String };
 
+/** Fields every numbered document (invoice, credit memo) has. */
+const documentFields = {
+  number: { type: String, required: true, unique: true },
+  idempotencyKey: { type: String, required: true, unique: true },
+  requestHash: { type: String, required: true },
+  kind: { type: String, required: true },
+  contractId: { type: String, required: true, index: true },
+  customer: { id: { type: String, required: true }, name: { type: String, required: true } },
+  currency: { type: String, required: true },
+};
+
 const invoiceSchema = new Schema<InvoiceDoc>(
   {
-    number: { type: String, required: true, unique: true },
-    idempotencyKey: { type: String, required: true, unique: true },
-    requestHash: { type: String, required: true },
-    kind: { type: String, required: true },
-    contractId: { type: String, required: true, index: true },
-    customer: { id: { type: String, required: true }, name: { type: String, required: true } },
-    currency: { type: String, required: true },
+    ...documentFields,
     termsVersion: { type: Number, required: true },
     date: { type: String, required: true },
     dueDate: { type: String, required: true },
@@ -59,13 +64,7 @@ invoiceSchema.index({ 'customer.id': 1, date: 1 });
 
 const creditMemoSchema = new Schema<CreditMemoDoc>(
   {
-    number: { type: String, required: true, unique: true },
-    idempotencyKey: { type: String, required: true, unique: true },
-    requestHash: { type: String, required: true },
-    kind: { type: String, required: true },
-    contractId: { type: String, required: true, index: true },
-    customer: { id: { type: String, required: true }, name: { type: String, required: true } },
-    currency: { type: String, required: true },
+    ...documentFields,
     originalInvoiceNumber: { type: String, required: true, index: true },
     amendmentVersion: { type: Number, required: true },
     date: { type: String, required: true },
