@@ -1,10 +1,12 @@
 /**
  * `npm run scenarios -- [FILES…]`: plays acceptance scenarios (default: every file in
- * ../shared/scenarios) through the HTTP API — against TOLLGATE_URL, or a throwaway local stack it
+ * ../shared/scenarios) through the HTTP API — against TOLLGATE_URL, else the local Tollgate when
+ * `npm start` is running, else a throwaway local stack it
  * starts itself — prints one line per difference, and exits non-zero on any difference.
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { loadConfig } from '../libs/config';
 import { createLogger } from '../libs/logger';
 import { startEphemeralStack } from '../deploy/local/ephemeral';
 import { findScenarioDir } from './scenario-dir';
@@ -16,11 +18,26 @@ export function scenarioFiles(args: string[]): string[] {
   return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(dir, f));
 }
 
+/** The gateway `npm start` runs, if it answers (scenario contracts are sandboxes: the books never see them). */
+async function runningLocalGateway(): Promise<string | undefined> {
+  const config = loadConfig();
+  const url = `http://${config.HOST}:${config.GATEWAY_PORT}`;
+  try {
+    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) });
+    const body = (await res.json()) as { service?: string };
+    return res.ok && body.service === 'gateway' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function runScenarioFiles(files: string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
   const logger = createLogger('scenarios', process.env.LOG_LEVEL ?? 'warn');
   const scenarios = files.map((f) => ({ file: f, scenario: loadScenario(f) }));
-  const stack = process.env.TOLLGATE_URL ? undefined : await startEphemeralStack(logger, process.env.LOG_LEVEL ?? 'silent');
-  const api = httpApi(process.env.TOLLGATE_URL ?? stack!.gatewayUrl, process.env.TOLLGATE_API_KEY);
+  const target = process.env.TOLLGATE_URL ?? (await runningLocalGateway());
+  if (target) out(`using the Tollgate at ${target}`);
+  const stack = target ? undefined : await startEphemeralStack(logger, process.env.LOG_LEVEL ?? 'silent');
+  const api = httpApi(target ?? stack!.gatewayUrl, process.env.TOLLGATE_API_KEY);
   let failed = 0;
   try {
     for (const { file, scenario } of scenarios) {

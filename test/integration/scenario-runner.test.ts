@@ -45,7 +45,8 @@ describe('scenario runner', () => {
     } finally {
       delete process.env.TOLLGATE_URL;
     }
-    expect(lines[0]).toMatch(/^FAIL /);
+    expect(lines[0]).toBe(`using the Tollgate at ${sys.gatewayUrl}`);
+    expect(lines[1]).toMatch(/^FAIL /);
     expect(lines).toContain(`  - revenue ${firstMonth}: expected 12345.67, got ${original}`);
     expect(lines[lines.length - 1]).toBe('0/1 scenarios passed');
   });
