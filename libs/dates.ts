@@ -92,6 +92,9 @@ export function startOfDayInZone(date: BusinessDate, timezone: string): number {
   };
   let instant = utcGuess - offsetAt(utcGuess);
   instant = utcGuess - offsetAt(instant);
+  // Where a DST change skips midnight (e.g. America/Santiago), the day starts at the first instant
+  // that is on that date: step forward until we are on it.
+  for (let i = 0; i < 16 && dateInZone(instant, timezone) < date; i += 1) instant += 15 * 60_000;
   return instant;
 }
 

@@ -158,6 +158,10 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
         const description = inv.kind === 'advance'
           ? `Advance billing under contract ${state.contractId}`
           : vTerms.milestones.find((m) => m.id === milestoneId)!.description;
+        if (inv.kind === 'supplementary') {
+          // The original may have been numbered only after the amendment was handled.
+          inv.originalInvoiceNumber ??= state.invoices.find((i) => i.kind === 'milestone' && i.milestoneIds.includes(milestoneId))?.number;
+        }
         const issued = await services.issueInvoice({
           kind: inv.kind,
           contractId: state.contractId,
@@ -168,7 +172,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
           paymentTerms: vTerms.paymentTerms,
           lines: [{ milestoneId, description, amount: inv.amount }],
           sandbox: state.sandbox,
-          ...(inv.originalInvoiceNumber ? { originalInvoiceNumber: inv.originalInvoiceNumber, amendmentVersion: inv.termsVersion } : {}),
+          ...(inv.kind === 'supplementary' ? { originalInvoiceNumber: inv.originalInvoiceNumber, amendmentVersion: inv.termsVersion } : {}),
         } as Parameters<ContractActivities['issueInvoice']>[0], `${key}:invoice`);
         inv.number = issued.number;
         for (const id of inv.milestoneIds) state.milestones[id]?.invoiceNumbers.push(issued.number);
@@ -273,7 +277,11 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
     const wake = () => state.outbox.length > 0 || state.timerSeq !== timerSeq || wantsContinueAsNew() || engine.isFinished(state);
     if (wakeInMs === undefined) await condition(wake);
     else if (wakeInMs > 0) await condition(wake, wakeInMs);
-    if (!state.sandbox) engine.fireDueTimers(state, wallToday());
+    if (!state.sandbox) {
+      const fired = engine.fireDueTimers(state, wallToday());
+      // Never loop without waiting: a timer whose day has not begun yet in the zone waits a moment.
+      if (fired === 0 && wakeInMs !== undefined && wakeInMs <= 0 && state.outbox.length === 0) await condition(wake, 1_000);
+    }
     await drainOutbox();
     trimLog();
     if (engine.isFinished(state)) {

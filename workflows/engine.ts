@@ -88,9 +88,9 @@ export function enqueue(state: ContractState, effect: DistributiveOmit<Effect, '
 }
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 
-function addTimer(state: ContractState, kind: TimerKind, date: string, purpose: string, milestoneId?: string): void {
+function addTimer(state: ContractState, kind: TimerKind, date: string, purpose: string, milestoneId?: string, deemed = false): void {
   state.timerSeq += 1;
-  state.timers.push({ seq: state.timerSeq, kind, date, purpose, ...(milestoneId ? { milestoneId } : {}) });
+  state.timers.push({ seq: state.timerSeq, kind, date, purpose, ...(milestoneId ? { milestoneId } : {}), ...(deemed ? { deemed } : {}) });
 }
 
 function removeTimers(state: ContractState, pred: (t: PendingTimer) => boolean): void {
@@ -117,7 +117,8 @@ function planMonthEnds(state: ContractState, t: ContractTerms): void {
 }
 
 export function record(state: ContractState, entry: Omit<LogEntry, 'seq' | 'on'>): void {
-  state.log.push({ seq: state.log.length + 1, on: state.clock, ...entry });
+  state.logSeq = (state.logSeq ?? state.log.length) + 1;
+  state.log.push({ seq: state.logSeq, on: state.clock, ...entry });
 }
 
 // ───────────────────────────── checks ─────────────────────────────
@@ -184,7 +185,7 @@ export function decideCompletion(state: ContractState, input: MilestoneEventInpu
         ms.declaredOn = date;
         ms.status = 'declared';
         if (trigger.deemedAcceptanceDays !== undefined) {
-          addTimer(state, 'acceptance', addDays(date, trigger.deemedAcceptanceDays), `deem ${milestone.id} accepted`, milestone.id);
+          addTimer(state, 'acceptance', addDays(date, trigger.deemedAcceptanceDays), `deem ${milestone.id} accepted`, milestone.id, true);
         }
       }
     },
@@ -217,8 +218,9 @@ export function decideReject(state: ContractState, input: RejectInput, today: st
     throw refusal('validation_failed', 'a rejection needs a reason', [{ path: 'reason', message: 'required' }]);
   }
   if (ms.acceptance === 'deemed') throw refusal('window_closed', `milestone ${milestone.id} was deemed accepted on ${ms.acceptedOn}; the window is closed`);
+  if (ms.status === 'rejected') return { kind: 'ignore', reason: `duplicate: milestone ${milestone.id} was already rejected on ${ms.rejection?.on}` };
   if (ms.status === 'declared') {
-    const window = state.timers.find((t) => t.kind === 'acceptance' && t.milestoneId === milestone.id);
+    const window = state.timers.find((t) => t.kind === 'acceptance' && t.deemed && t.milestoneId === milestone.id);
     if (window && date >= window.date) throw refusal('window_closed', `the acceptance window of ${milestone.id} closed on ${window.date}`);
   } else if (ms.status !== 'completed') {
     throw refusal('not_allowed_in_state', `milestone ${milestone.id} is ${ms.status}: only a completed or declared milestone can be rejected`);
@@ -239,6 +241,11 @@ export function reject(state: ContractState, input: RejectInput, today: string, 
 
 // ───────────────────────────── acceptance and invoices ─────────────────────────────
 
+/** Whether a milestone issues an invoice of its own (billable and a non-zero amount). */
+function bills(m: Milestone): boolean {
+  return m.billable && !dec(m.amount).isZero();
+}
+
 function acceptMilestone(state: ContractState, milestone: Milestone, date: string, kind: MilestoneState['acceptance'] & string): void {
   const ms = state.milestones[milestone.id]!;
   ms.status = 'accepted';
@@ -246,7 +253,7 @@ function acceptMilestone(state: ContractState, milestone: Milestone, date: strin
   ms.acceptance = kind;
   removeTimers(state, (t) => t.kind === 'acceptance' && t.milestoneId === milestone.id);
   const progress: ProgressFacts = { accepted: [milestone.id] };
-  if (!milestone.billable || dec(milestone.amount).isZero()) {
+  if (!bills(milestone)) {
     postProgress(state, date, { type: 'milestone', ref: milestone.id }, progress);
     return;
   }
@@ -296,7 +303,7 @@ function sequenceBlockers(state: ContractState, milestoneId: string): string[] {
   const me = t.milestones.find((m) => m.id === milestoneId)!;
   const cancelled = new Set(currentVersion(state).cancelled);
   return t.milestones
-    .filter((m) => m.billable && !dec(m.amount).isZero() && !cancelled.has(m.id) && m.sequence < me.sequence)
+    .filter((m) => bills(m) && !cancelled.has(m.id) && m.sequence < me.sequence)
     .filter((m) => !DONE_FOR_SEQUENCE.has(state.milestones[m.id]!.status))
     .map((m) => m.id);
 }
@@ -311,6 +318,12 @@ function issue(state: ContractState, milestoneId: string, date: string, progress
   const milestone = milestoneOf(state, milestoneId)!;
   const ms = state.milestones[milestoneId]!;
   ms.waiting = undefined;
+  if (!bills(milestone) || ms.status === 'cancelled') {
+    // An amendment made it stop billing after its invoice fell due: nothing to invoice.
+    if (progress) postProgress(state, date, { type: 'milestone', ref: milestoneId }, progress);
+    releaseSequence(state, date);
+    return;
+  }
   let amount = dec(milestone.amount);
   if (state.advance?.issued) {
     const unapplied = dec(state.advance.amount).minus(state.advance.applied);
@@ -343,7 +356,13 @@ function releaseSequence(state: ContractState, date: string): void {
     .filter((m) => state.milestones[m.id]!.waiting === 'awaiting_sequence')
     .sort((a, b) => a.sequence - b.sequence);
   for (const m of waiting) {
-    if (state.milestones[m.id]!.waiting === 'awaiting_sequence' && sequenceBlockers(state, m.id).length === 0) {
+    const ms = state.milestones[m.id]!;
+    if (ms.waiting !== 'awaiting_sequence' || sequenceBlockers(state, m.id).length > 0) continue;
+    if (state.hold) {
+      // Unblocked during a hold: it joins the queue the release issues.
+      ms.waiting = 'customer_hold';
+      state.heldInvoices.push(m.id);
+    } else {
       issue(state, m.id, date);
     }
   }
@@ -379,12 +398,13 @@ function fireTimer(state: ContractState, t: PendingTimer): void {
       const milestone = milestoneOf(state, t.milestoneId!)!;
       const ms = state.milestones[milestone.id]!;
       if (ms.status === 'cancelled' || ms.acceptedOn !== undefined) return;
-      if (milestone.trigger.type === 'date') {
-        acceptMilestone(state, milestone, t.date, 'date');
-        record(state, { kind: 'date_trigger', via, milestoneId: milestone.id, date: t.date, outcome: 'applied' });
-      } else if (ms.status === 'declared') {
+      if (t.deemed) {
+        if (ms.status !== 'declared') return;
         acceptMilestone(state, milestone, t.date, 'deemed');
         record(state, { kind: 'deemed_acceptance', via, milestoneId: milestone.id, date: t.date, outcome: 'applied' });
+      } else if (milestone.trigger.type === 'date') {
+        acceptMilestone(state, milestone, t.date, 'date');
+        record(state, { kind: 'date_trigger', via, milestoneId: milestone.id, date: t.date, outcome: 'applied' });
       }
       return;
     }
@@ -492,8 +512,9 @@ export function checkAmend(state: ContractState, input: AmendInput, today: strin
 
 export function amend(state: ContractState, input: AmendInput, today: string): UpdateOutcome {
   const { next, effectiveDate } = checkAmend(state, input, today);
+  const changes = input.changes ?? {};
   const previous = terms(state);
-  const cancelled = [...currentVersion(state).cancelled, ...(input.changes.cancel ?? []).filter((id) => !currentVersion(state).cancelled.includes(id))];
+  const cancelled = [...currentVersion(state).cancelled, ...(changes.cancel ?? []).filter((id) => !currentVersion(state).cancelled.includes(id))];
   state.version += 1;
   state.versions.push({ version: state.version, effectiveDate, terms: next, cancelled });
 
@@ -502,7 +523,7 @@ export function amend(state: ContractState, input: AmendInput, today: string): U
     if (!state.recognized[m.obligationId]) state.recognized[m.obligationId] = money(state, '0');
   }
   for (const o of next.obligations) state.recognized[o.id] ??= money(state, '0');
-  for (const id of input.changes.cancel ?? []) {
+  for (const id of changes.cancel ?? []) {
     const ms = state.milestones[id]!;
     ms.status = 'cancelled';
     ms.cancelledOn = effectiveDate;
@@ -518,7 +539,7 @@ export function amend(state: ContractState, input: AmendInput, today: string): U
     const beforeDate = before?.trigger.type === 'date' ? before.trigger.date : undefined;
     const nowDate = m.trigger.type === 'date' ? m.trigger.date : undefined;
     if (beforeDate !== nowDate) {
-      if (beforeDate !== undefined) removeTimers(state, (t) => t.kind === 'acceptance' && t.milestoneId === m.id);
+      if (beforeDate !== undefined) removeTimers(state, (t) => t.kind === 'acceptance' && !t.deemed && t.milestoneId === m.id);
       // A trigger moved to a date already past fires at once: on the amendment's effective date,
       // never before the terms that moved it took effect.
       if (nowDate !== undefined) addTimer(state, 'acceptance', maxDate(nowDate, effectiveDate), `accept ${m.id} on its date`, m.id);
@@ -526,21 +547,50 @@ export function amend(state: ContractState, input: AmendInput, today: string): U
   }
   removeTimers(state, (t) => t.kind === 'month_end');
   planMonthEnds(state, next);
-  // A cancelled blocker no longer holds back the invoices waiting for their sequence.
-  releaseSequence(state, state.clock);
 
   // The revenue plan of the new version first (it posts the catch-up), then the billing corrections.
   enqueue(state, { kind: 'register_plan', version: state.version, effectiveDate });
+  // A ratable obligation new to the month ends already posted catches up through the last of them.
+  const newlyRatable = next.obligations.some((o) => o.recognition.method === 'ratable'
+    && previous.obligations.find((x) => x.id === o.id)?.recognition.method !== 'ratable');
+  if (newlyRatable && state.ratablePostedThrough !== undefined) {
+    postProgress(state, effectiveDate, { type: 'ratable_month', ref: `v${state.version}` }, { ratableThrough: state.ratablePostedThrough });
+  }
+  // A cancelled blocker no longer holds back the invoices waiting for their sequence.
+  releaseSequence(state, state.clock);
+  const billing = (m: Milestone) => (bills(m) ? dec(m.amount) : new Dec(0));
   for (const m of next.milestones) {
     const before = previous.milestones.find((x) => x.id === m.id);
     const ms = state.milestones[m.id]!;
-    if (!before || (ms.status !== 'invoiced' && ms.status !== 'paid')) continue;
-    const diff = dec(m.amount).minus(before.amount);
+    if (!before) continue;
+    if (ms.status === 'accepted') {
+      // Accepted, invoice not out yet: it may have stopped (or started) billing.
+      if (bills(before) && !bills(m)) {
+        removeTimers(state, (t) => t.kind === 'invoice' && t.milestoneId === m.id);
+        state.heldInvoices = state.heldInvoices.filter((x) => x !== m.id);
+        ms.waiting = undefined;
+      } else if (!bills(before) && bills(m)) {
+        invoiceFallsDue(state, m.id, maxDate(effectiveDate, state.clock));
+      }
+      continue;
+    }
+    if (ms.status !== 'invoiced' && ms.status !== 'paid') continue;
+    const diff = billing(m).minus(billing(before));
     if (diff.isZero()) continue;
     const original = state.invoices.find((i) => i.kind === 'milestone' && i.milestoneIds.includes(m.id));
     if (diff.isNegative()) {
-      state.creditMemos.push({ milestoneId: m.id, amount: money(state, diff.negated()), date: effectiveDate, amendmentVersion: state.version, originalInvoiceNumber: original?.number });
-      state.billed = money(state, dec(state.billed).plus(diff));
+      // Never credit more than the milestone's invoices billed; what the advance covered goes back
+      // to the advance, unapplied.
+      const netBilled = state.invoices.filter((i) => i.kind !== 'advance' && i.milestoneIds.includes(m.id)).reduce((a, i) => a.plus(i.amount), new Dec(0))
+        .minus(state.creditMemos.filter((c) => c.milestoneId === m.id).reduce((a, c) => a.plus(c.amount), new Dec(0)));
+      const memo = Dec.min(diff.negated(), Dec.max(netBilled, 0));
+      const backToAdvance = diff.negated().minus(memo);
+      if (state.advance && backToAdvance.greaterThan(0)) {
+        state.advance.applied = money(state, Dec.max(dec(state.advance.applied).minus(backToAdvance), 0));
+      }
+      if (memo.isZero()) continue;
+      state.creditMemos.push({ milestoneId: m.id, amount: money(state, memo), date: effectiveDate, amendmentVersion: state.version, originalInvoiceNumber: original?.number });
+      state.billed = money(state, dec(state.billed).minus(memo));
       enqueue(state, { kind: 'issue_credit_memo', memoIndex: state.creditMemos.length - 1 });
     } else {
       addInvoice(state, { kind: 'supplementary', milestoneIds: [m.id], amount: money(state, diff), date: effectiveDate, originalInvoiceNumber: original?.number });
@@ -563,7 +613,7 @@ export function isFinished(state: ContractState): boolean {
   for (const m of t.milestones) {
     const ms = state.milestones[m.id]!;
     if (cancelled.has(m.id) || ms.status === 'covered' || ms.status === 'paid') continue;
-    if ((!m.billable || dec(m.amount).isZero()) && ms.acceptedOn !== undefined) continue;
+    if (!bills(m) && ms.acceptedOn !== undefined) continue;
     return false;
   }
   if (state.advance && !state.invoices.filter((i) => i.kind === 'advance').every((i) => i.paid)) return false;

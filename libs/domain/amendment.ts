@@ -105,6 +105,7 @@ export function amendmentProblems(
     if (m.obligationId !== undefined && !obligationIds.has(m.obligationId)) {
       problems.push({ path: `changes.milestones.${i}.obligationId`, message: `unknown obligation ${m.obligationId}` });
     }
+    if (!known.has(m.id) && m.id === 'advance') problems.push({ path: `changes.milestones.${i}.id`, message: '"advance" is reserved for the advance invoice' });
     if (!known.has(m.id)) {
       for (const field of ['name', 'description', 'obligationId', 'amount', 'sequence', 'trigger'] as const) {
         if (m[field] === undefined) problems.push({ path: `changes.milestones.${i}.${field}`, message: `new milestone ${m.id} needs ${field}` });

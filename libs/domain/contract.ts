@@ -69,6 +69,8 @@ export interface PendingTimer {
   milestoneId?: string;
   /** What it does, for people reading the state. */
   purpose: string;
+  /** An acceptance timer that is a deemed-acceptance window (it keeps the terms it started under). */
+  deemed?: boolean;
 }
 
 export interface LogEntry {
@@ -123,6 +125,8 @@ export interface ContractState {
   /** The last ratable month end (or end date) posted. */
   ratablePostedThrough?: string;
   log: LogEntry[];
+  /** Sequence number of the last log entry (entries are trimmed; numbers never repeat). */
+  logSeq?: number;
   outbox: Effect[];
   /** Effects that failed for good (a service refusal): kept for finance to look at, never dropped. */
   failedEffects: Array<{ effect: Effect; code: string; message: string }>;

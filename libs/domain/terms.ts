@@ -6,10 +6,13 @@ import { z } from 'zod';
 import { isBusinessDate, isValidTimezone } from '../dates';
 import { isMoneyString, minorUnits } from '../money';
 
+/** The advance invoice is listed "for": ["advance"]: no milestone may take that id. */
+export const RESERVED_MILESTONE_ID = 'advance';
+
 export const businessDate = z.string().refine(isBusinessDate, 'must be a calendar date YYYY-MM-DD');
 export const moneyString = z.string().refine((v) => isMoneyString(v), 'must be a non-negative decimal string such as "1000.00"');
 export const signedMoneyString = z.string().refine((v) => isMoneyString(v, undefined, { allowNegative: true }), 'must be a decimal string such as "-10.00"');
-const id = z.string().min(1).max(100).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
+const id = z.string().min(1).max(100).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits and . _ - only');
 
 export const recognitionSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('point_in_time'), satisfiedBy: id.optional() }),
@@ -80,6 +83,7 @@ export const contractTermsSchema = z
     });
     const milestoneIds = new Set<string>();
     terms.milestones.forEach((m, i) => {
+      if (m.id === RESERVED_MILESTONE_ID) ctx.addIssue({ code: 'custom', path: ['milestones', i, 'id'], message: `"${RESERVED_MILESTONE_ID}" is reserved for the advance invoice` });
       if (milestoneIds.has(m.id)) ctx.addIssue({ code: 'custom', path: ['milestones', i, 'id'], message: `duplicate milestone id ${m.id}` });
       milestoneIds.add(m.id);
       if (!obligationIds.has(m.obligationId)) {

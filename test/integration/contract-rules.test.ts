@@ -99,6 +99,18 @@ describe('completions and acceptance', () => {
     expect(await c.state()).toEqual(before);
   });
 
+  it('a repeated reject is ignored (senders retry freely)', async () => {
+    const c = await create([milestone('m1', { trigger: { type: 'event', completion: 'customer_signoff' } })]);
+    await c.on('2025-01-05', 'complete', 'm1');
+    expect((await c.op('reject', 'm1', { reason: 'x' })).body.outcome).toBe('applied');
+    expect((await c.op('reject', 'm1', { reason: 'x' })).body.outcome).toBe('ignored');
+  });
+
+  it('refuses a milestone named "advance" (reserved for the advance invoice) with 400', async () => {
+    const res = await TestContract.create(sys.gatewayUrl, sandboxTerms([milestone('advance')])).catch((e: Error) => e);
+    expect(String(res)).toMatch(/create failed: 400.*reserved for the advance invoice/);
+  });
+
   it('a repeated completion is ignored, and a second declaration never restarts the window', async () => {
     const c = await create([milestone('m1', { trigger: { type: 'event', completion: 'vendor_declaration', deemedAcceptanceDays: 10 } })]);
     await c.on('2025-03-10', 'declare', 'm1');
@@ -281,6 +293,63 @@ describe('amendments', () => {
     expect(s.milestones.m3.status).toBe('planned');
     expect((await c.on('2025-01-02', 'complete', 'm2')).body.code).toBe('not_allowed_in_state');
     expect((await c.op('complete', 'm3')).body.outcome).toBe('applied');
+  });
+});
+
+describe('amendments against work in flight', () => {
+  it('an accepted milestone made non-billable before its invoice timer fires is never invoiced', async () => {
+    const c = await create([milestone('m1', { invoiceTiming: { type: 'days_after_acceptance', days: 30 } })]);
+    await c.on('2025-01-10', 'complete', 'm1');
+    await c.clock('2025-01-20');
+    await c.post('/amendments', { baseVersion: 1, changes: { milestones: [{ id: 'm1', billable: false }] } });
+    await c.clock('2025-03-01');
+    const s = await c.state();
+    expect(s.invoices).toEqual([]);
+    expect(s.milestones.m1).toMatchObject({ status: 'accepted', acceptedOn: '2025-01-10' });
+    expect(s.timers).toEqual([]);
+  });
+
+  it('an accepted non-billable milestone made billable is invoiced on the effective date', async () => {
+    const c = await create([milestone('m1', { billable: false }), milestone('m2', { sequence: 2 })]);
+    await c.on('2025-01-10', 'complete', 'm1');
+    await c.clock('2025-01-20');
+    await c.post('/amendments', { baseVersion: 1, changes: { milestones: [{ id: 'm1', billable: true }] } });
+    expect(await c.invoices()).toEqual([expect.objectContaining({ for: ['m1'], date: '2025-01-20', amount: '10000.00' })]);
+  });
+
+  it('an invoice unblocked by an amendment during a hold is queued, and issued on release', async () => {
+    const c = await create([milestone('m1'), milestone('m2', { sequence: 2 })], { enforceSequence: true });
+    await c.on('2025-01-05', 'complete', 'm2');
+    await c.post('/hold', {});
+    await c.clock('2025-01-07');
+    await c.post('/amendments', { baseVersion: 1, changes: { cancel: ['m1'] } });
+    expect((await c.state()).invoices).toEqual([]);
+    expect((await c.milestone('m2')).waiting).toBe('customer_hold');
+    await c.clock('2025-01-09');
+    await c.post('/release', {});
+    expect(await c.invoices()).toEqual([expect.objectContaining({ for: ['m2'], date: '2025-01-09' })]);
+  });
+
+  it('a running deemed window keeps its terms when the trigger becomes a date: still deemed acceptance', async () => {
+    const c = await create([milestone('m1', { trigger: { type: 'event', completion: 'vendor_declaration', deemedAcceptanceDays: 10 } })]);
+    await c.on('2025-01-01', 'declare', 'm1');
+    await c.clock('2025-01-03');
+    await c.post('/amendments', { baseVersion: 1, changes: { milestones: [{ id: 'm1', trigger: { type: 'date', date: '2025-01-20' } }] } });
+    await c.clock('2025-01-11');
+    expect(await c.milestone('m1')).toMatchObject({ acceptance: 'deemed', acceptedOn: '2025-01-11' });
+    expect((await c.op('reject', 'm1', { reason: 'late' })).body.code).toBe('window_closed');
+  });
+
+  it('lowering a milestone the advance partly covered credits at most what was invoiced; the rest returns to the advance', async () => {
+    const c = await create([milestone('m1', { amount: '1000.00' }), milestone('m2', { sequence: 2, amount: '1000.00' })], { advanceBilling: { amount: '800.00', date: '2025-01-01' } });
+    await c.on('2025-01-10', 'complete', 'm1');
+    expect((await c.invoices())[1]).toMatchObject({ for: ['m1'], amount: '200.00' });
+    await c.post('/amendments', { baseVersion: 1, changes: { milestones: [{ id: 'm1', amount: '500.00' }] } });
+    const s = await c.state();
+    expect(s.creditMemos).toEqual([expect.objectContaining({ milestoneId: 'm1', amount: '200.00' })]);
+    expect(s.advance).toMatchObject({ amount: '800.00', applied: '500.00' });
+    await c.on('2025-01-20', 'complete', 'm2');
+    expect((await c.invoices())[2]).toMatchObject({ for: ['m2'], amount: '700.00' });
   });
 });
 

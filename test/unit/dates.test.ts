@@ -25,4 +25,11 @@ describe('business dates', () => {
     expect(new Date(startOfDayInZone('2025-01-15', 'America/New_York')).toISOString()).toBe('2025-01-15T05:00:00.000Z');
     expect(dateInZone(Date.parse('2025-06-30T22:30:00Z'), 'Europe/Paris')).toBe('2025-07-01');
   });
+
+  it('starts a day at its first instant where a DST change skips midnight', () => {
+    // Chile moved its clocks from 00:00 to 01:00 on 2024-09-08: that day starts at 01:00 local.
+    const start = startOfDayInZone('2024-09-08', 'America/Santiago');
+    expect(dateInZone(start, 'America/Santiago')).toBe('2024-09-08');
+    expect(dateInZone(start - 1, 'America/Santiago')).toBe('2024-09-07');
+  });
 });
