@@ -65,10 +65,13 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
       def,
       async (i: I) => {
         messagesThisRun += 1;
+        const before = state.effectsQueued;
         const outcome = apply(i);
         settleTimers();
+        // Answer once this update's own side effects are done (the outbox runs in order, so that is
+        // once everything queued up to now is done); an update that queued nothing answers at once.
         const ticket = state.effectsQueued;
-        await condition(() => state.effectsDone >= ticket);
+        if (ticket > before) await condition(() => state.effectsDone >= ticket);
         trimLog();
         return outcome;
       },

@@ -340,6 +340,23 @@ describe('amendments against work in flight', () => {
     expect((await c.op('reject', 'm1', { reason: 'late' })).body.code).toBe('window_closed');
   });
 
+  it('a ratable obligation added after the month ends were posted catches up through the last of them on the effective date', async () => {
+    const c = await create([milestone('fee', { obligationId: 's1', amount: '590.00', trigger: { type: 'date', date: '2025-01-01' } })], {
+      obligations: [{ id: 's1', name: 'Support 1', ssp: '590.00', recognition: { method: 'ratable', startDate: '2025-01-01', endDate: '2025-02-28' } }],
+    });
+    await c.clock('2025-03-10');
+    expect((await c.settled()).recognizedTotal).toBe('590.00');
+    await c.post('/amendments', {
+      baseVersion: 1,
+      changes: {
+        obligations: [{ id: 's2', name: 'Support 2', ssp: '460.00', recognition: { method: 'ratable', startDate: '2025-01-01', endDate: '2025-02-15' } }],
+        milestones: [{ id: 'fee2', name: 'Fee 2', description: 'Support 2 fee', obligationId: 's2', amount: '460.00', sequence: 2, trigger: { type: 'event', completion: 'external_event' } }],
+      },
+    });
+    const s = await c.settled();
+    expect(s.recognized).toEqual({ s1: '590.00', s2: '460.00' });
+  });
+
   it('lowering a milestone the advance partly covered credits at most what was invoiced; the rest returns to the advance', async () => {
     const c = await create([milestone('m1', { amount: '1000.00' }), milestone('m2', { sequence: 2, amount: '1000.00' })], { advanceBilling: { amount: '800.00', date: '2025-01-01' } });
     await c.on('2025-01-10', 'complete', 'm1');
