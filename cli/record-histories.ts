@@ -1,8 +1,9 @@
 /**
  * Records contract-workflow histories for the replay tests (test/histories/). Run after an
  * intended change of workflow behaviour, on a throwaway local stack:
- *   npx tsx cli/record-histories.ts
- * Old histories must keep replaying: never delete one to make a change pass (use `patched()`).
+ *   npx tsx cli/record-histories.ts [tag]     (files: test/histories/<story>[.<tag>].json)
+ * Old histories must keep replaying: never delete one to make a change pass (use `patched()`);
+ * give new recordings a tag so the old ones stay.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -111,7 +112,8 @@ async function main(): Promise<void> {
         'workflow', 'show', '--address', stack.temporalAddress, '--workflow-id', contractWorkflowId(contractId), '--output', 'json',
       ], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
       const history = JSON.parse(json) as { events: unknown[] };
-      const file = path.join(REPO_ROOT, 'test', 'histories', `${name}.json`);
+      const tag = process.argv[2] ? `.${process.argv[2]}` : '';
+      const file = path.join(REPO_ROOT, 'test', 'histories', `${name}${tag}.json`);
       writeFileSync(file, `${JSON.stringify(history)}\n`);
       process.stdout.write(`recorded ${file} (${history.events.length} events)\n`);
       if (name === 'signoff-deemed-hold-amend') writeIncompatible(JSON.parse(json));

@@ -10,6 +10,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -38,6 +39,8 @@ const services = proxyActivities<ContractActivities>({
 /** Log entries kept in state (older ones are counted, not kept, to bound the payload). */
 const LOG_LIMIT = 2_000;
 const DEFAULT_MAX_MESSAGES_PER_RUN = 1_000;
+/** Behaviour changes guarded for running contracts (see docs/workflow.md, "Changing the workflow safely"). */
+const PATCH_UPDATES_ANSWER_AT_ONCE = 'updates-without-effects-answer-at-once';
 
 export async function contractWorkflow(input: ContractWorkflowInput): Promise<ContractState> {
   const terms0 = input.terms;
@@ -71,7 +74,8 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
         // Answer once this update's own side effects are done (the outbox runs in order, so that is
         // once everything queued up to now is done); an update that queued nothing answers at once.
         const ticket = state.effectsQueued;
-        if (ticket > before) await condition(() => state.effectsDone >= ticket);
+        // patched(): histories recorded before this change always waited (replay must match them).
+        if (ticket > before || !patched(PATCH_UPDATES_ANSWER_AT_ONCE)) await condition(() => state.effectsDone >= ticket);
         trimLog();
         return outcome;
       },
