@@ -7,6 +7,7 @@
  * or claim) → validation (400) → the use case. A refusal at any step changes nothing.
  */
 import { randomUUID } from 'node:crypto';
+import { reconcile, type ReconciliationInputs } from './reconciliation';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
 import { authorize, verifyWebhook, type Authenticator, type Permission, type Principal, type WebhookSource } from '../../libs/auth';
@@ -174,6 +175,20 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
       const state = await contracts.state(contractId(req));
       const query: Record<string, string | undefined> = { ...(req.query as Record<string, string>), contractId: state.contractId, sandbox: String(state.sandbox) };
       res.json(await services.revenue.get(`/reports/${encodeURIComponent(req.params.report as string)}`, query));
+    }),
+    read('/contracts/:id/reconciliation', 'Reconciliation report: the workflow, invoicing, AR and the ledger side by side, with variances (DESIGN §10)', async (req, res) => {
+      const state = await contracts.state(contractId(req));
+      const scope = { contractId: state.contractId, sandbox: String(state.sandbox), limit: '500' };
+      const [invoices, creditMemos, receivables, balances, trial] = await Promise.all([
+        services.invoicing.get<{ data: Array<{ total: string }> }>('/invoices', scope),
+        services.invoicing.get<{ data: Array<{ total: string }> }>('/credit-memos', scope),
+        services.ar.get<{ data: Array<{ amount: string; creditedAmount?: string }> }>('/receivables', scope),
+        services.revenue.get<{ balances: ReconciliationInputs['balances'] }>('/reports/balances', { contractId: state.contractId, sandbox: String(state.sandbox) }),
+        services.revenue.get<{ balanced: boolean }>('/reports/trial-balance', { contractId: state.contractId, sandbox: String(state.sandbox) }),
+      ]);
+      res.json(reconcile({
+        state, invoices: invoices.data, creditMemos: creditMemos.data, receivables: receivables.data, balances: balances.balances, trialBalanced: trial.balanced,
+      }));
     }),
     read('/contracts/:id/entries', 'The contract\'s journal entries (from the revenue service)', async (req, res) => {
       const state = await contracts.state(contractId(req));
