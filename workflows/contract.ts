@@ -10,7 +10,6 @@ import {
   condition,
   continueAsNew,
   log,
-  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -39,8 +38,6 @@ const services = proxyActivities<ContractActivities>({
 /** Log entries kept in state (older ones are counted, not kept, to bound the payload). */
 const LOG_LIMIT = 2_000;
 const DEFAULT_MAX_MESSAGES_PER_RUN = 1_000;
-/** Behaviour changes guarded for running contracts (see docs/workflow.md, "Changing the workflow safely"). */
-const PATCH_UPDATES_ANSWER_AT_ONCE = 'updates-without-effects-answer-at-once';
 
 export async function contractWorkflow(input: ContractWorkflowInput): Promise<ContractState> {
   const terms0 = input.terms;
@@ -68,14 +65,12 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
       def,
       async (i: I) => {
         messagesThisRun += 1;
-        const before = state.effectsQueued;
         const outcome = apply(i);
         settleTimers();
-        // Answer once this update's own side effects are done (the outbox runs in order, so that is
-        // once everything queued up to now is done); an update that queued nothing answers at once.
+        // Answer once every effect queued so far is done (the outbox runs in order), so the caller
+        // reads a consistent state — also when this update queued nothing but earlier ones still run.
         const ticket = state.effectsQueued;
-        // patched(): histories recorded before this change always waited (replay must match them).
-        if (ticket > before || !patched(PATCH_UPDATES_ANSWER_AT_ONCE)) await condition(() => state.effectsDone >= ticket);
+        await condition(() => state.effectsDone >= ticket);
         trimLog();
         return outcome;
       },

@@ -514,6 +514,8 @@ export function amend(state: ContractState, input: AmendInput, today: string): U
   const { next, effectiveDate } = checkAmend(state, input, today);
   const changes = input.changes ?? {};
   const previous = terms(state);
+  // Billing corrections apply to what was billed before this amendment, not to invoices it releases.
+  const statusBefore = Object.fromEntries(Object.values(state.milestones).map((ms) => [ms.id, ms.status]));
   const cancelled = [...currentVersion(state).cancelled, ...(changes.cancel ?? []).filter((id) => !currentVersion(state).cancelled.includes(id))];
   state.version += 1;
   state.versions.push({ version: state.version, effectiveDate, terms: next, cancelled });
@@ -574,7 +576,7 @@ export function amend(state: ContractState, input: AmendInput, today: string): U
       }
       continue;
     }
-    if (ms.status !== 'invoiced' && ms.status !== 'paid') continue;
+    if (statusBefore[m.id] !== 'invoiced' && statusBefore[m.id] !== 'paid') continue;
     const diff = billing(m).minus(billing(before));
     if (diff.isZero()) continue;
     const original = state.invoices.find((i) => i.kind === 'milestone' && i.milestoneIds.includes(m.id));

@@ -317,6 +317,16 @@ describe('amendments against work in flight', () => {
     expect(await c.invoices()).toEqual([expect.objectContaining({ for: ['m1'], date: '2025-01-20', amount: '10000.00' })]);
   });
 
+  it('an invoice an amendment unblocks is issued at the new amount, with no credit memo', async () => {
+    const c = await create([milestone('m1'), milestone('m2', { sequence: 2, amount: '50000.00' })], { enforceSequence: true });
+    await c.on('2025-01-05', 'complete', 'm2');
+    await c.clock('2025-01-07');
+    await c.post('/amendments', { baseVersion: 1, changes: { cancel: ['m1'], milestones: [{ id: 'm2', amount: '48000.00' }] } });
+    const s = await c.state();
+    expect(s.invoices.map((i: any) => [i.milestoneIds[0], i.amount, i.date])).toEqual([['m2', '48000.00', '2025-01-07']]);
+    expect(s.creditMemos).toEqual([]);
+  });
+
   it('an invoice unblocked by an amendment during a hold is queued, and issued on release', async () => {
     const c = await create([milestone('m1'), milestone('m2', { sequence: 2 })], { enforceSequence: true });
     await c.on('2025-01-05', 'complete', 'm2');
