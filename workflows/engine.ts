@@ -573,6 +573,16 @@ export function amend(state: ContractState, input: AmendInput, today: string): U
         ms.waiting = undefined;
       } else if (!bills(before) && bills(m)) {
         invoiceFallsDue(state, m.id, maxDate(effectiveDate, state.clock));
+      } else if (bills(m) && JSON.stringify(before.invoiceTiming) !== JSON.stringify(m.invoiceTiming)
+        && state.timers.some((t) => t.kind === 'invoice' && t.milestoneId === m.id)) {
+        // The schedule is re-planned: an invoice timer still pending follows the new timing.
+        removeTimers(state, (t) => t.kind === 'invoice' && t.milestoneId === m.id);
+        const timing = m.invoiceTiming;
+        if (timing.type === 'immediate') invoiceFallsDue(state, m.id, maxDate(effectiveDate, state.clock));
+        else {
+          const when = timing.type === 'days_after_acceptance' ? addDays(ms.acceptedOn!, timing.days) : nextBillingDay(ms.acceptedOn!, next.billingDay);
+          addTimer(state, 'invoice', when, `invoice ${m.id}`, m.id);
+        }
       }
       continue;
     }

@@ -317,6 +317,16 @@ describe('amendments against work in flight', () => {
     expect(await c.invoices()).toEqual([expect.objectContaining({ for: ['m1'], date: '2025-01-20', amount: '10000.00' })]);
   });
 
+  it('a pending invoice timer follows an amended invoice timing (the schedule is re-planned)', async () => {
+    const c = await create([milestone('m1', { invoiceTiming: { type: 'days_after_acceptance', days: 20 } })]);
+    await c.on('2025-01-10', 'complete', 'm1');
+    await c.clock('2025-01-15');
+    await c.post('/amendments', { baseVersion: 1, changes: { milestones: [{ id: 'm1', invoiceTiming: { type: 'days_after_acceptance', days: 30 } }] } });
+    expect((await c.state()).timers).toEqual([expect.objectContaining({ kind: 'invoice', milestoneId: 'm1', date: '2025-02-09' })]);
+    await c.clock('2025-02-09');
+    expect(await c.milestone('m1')).toMatchObject({ status: 'invoiced', invoicedOn: '2025-02-09' });
+  });
+
   it('an invoice an amendment unblocks is issued at the new amount, with no credit memo', async () => {
     const c = await create([milestone('m1'), milestone('m2', { sequence: 2, amount: '50000.00' })], { enforceSequence: true });
     await c.on('2025-01-05', 'complete', 'm2');
