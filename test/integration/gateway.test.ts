@@ -358,7 +358,7 @@ describe('OpenAPI', () => {
       'POST /contracts/{id}/milestones/{mid}/accept', 'POST /contracts/{id}/milestones/{mid}/reject',
       'POST /contracts/{id}/costs', 'POST /contracts/{id}/hold', 'POST /contracts/{id}/release', 'POST /contracts/{id}/amendments',
       'POST /contracts/{id}/clock', 'GET /contracts/{id}/invoices', 'POST /contracts/{id}/payments', 'POST /contracts/{id}/periods/close',
-      'GET /contracts/{id}/reports/{report}', 'GET /contracts/{id}/entries', 'POST /webhooks/delivery/{source}',
+      'GET /contracts/{id}/reports/{report}', 'GET /contracts/{id}/entries', 'GET /contracts/{id}/reconciliation', 'POST /webhooks/delivery/{source}',
       'GET /openapi.json', 'GET /docs',
     ].sort());
     const create = res.body.paths['/contracts'].post;
