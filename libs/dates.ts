@@ -33,9 +33,6 @@ export function daysBetween(a: BusinessDate, b: BusinessDate): number {
   return Math.round((toUtcMidnight(b) - toUtcMidnight(a)) / 86_400_000);
 }
 
-export function compareDates(a: BusinessDate, b: BusinessDate): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 export function maxDate(a: BusinessDate, b: BusinessDate): BusinessDate {
   return a >= b ? a : b;

@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { z } from 'zod';
-import { AppError, isErrorCode } from './domain/errors';
+import { AppError } from './domain/errors';
 import type { Logger } from './logger';
 import { ServiceError } from './service-client';
 
@@ -106,9 +106,6 @@ export function validate<S extends z.ZodType>(schema: S, data: unknown, where = 
   throw new AppError('validation_failed', `invalid ${where}: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
 }
 
-export function errorFromCode(code: unknown, message: string, details?: unknown): AppError {
-  return new AppError(isErrorCode(code) ? code : 'internal', message, details);
-}
 
 /** Listens on host:port (0 = any free port); a taken port gives a clear message. */
 export function listen(app: Express, host: string, port: number, name: string): Promise<Server> {

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AppError } from './domain/errors';
+import { isDuplicateKeyError } from './mongo';
 
 /** A stable hash of a JSON body (object keys sorted), stored beside the key. */
 export function requestHash(body: unknown): string {
@@ -57,7 +58,7 @@ export async function createOnce<D extends { idempotencyKey: string; requestHash
     await store.insert(doc);
     return { doc, created: true };
   } catch (err) {
-    if ((err as { code?: number })?.code !== 11000) throw err;
+    if (!isDuplicateKeyError(err)) throw err;
     const winner = await store.findByKey(key);
     if (!winner) throw err;
     assertSameRequest(key, winner.requestHash, hash);

@@ -25,7 +25,6 @@ export interface ServiceClient {
   readonly name: string;
   readonly baseUrl: string;
   get<T>(path: string, query?: Record<string, string | undefined>): Promise<T>;
-  getText(path: string): Promise<{ status: number; contentType: string; body: string }>;
   post<T>(path: string, body: unknown, opts?: { idempotencyKey?: string }): Promise<T>;
 }
 
@@ -64,10 +63,6 @@ export function createServiceClient(name: string, baseUrl: string, timeoutMs = 1
     name,
     baseUrl,
     get: (path, query) => request('GET', url(path, query)),
-    async getText(path) {
-      const res = await fetch(url(path), { signal: AbortSignal.timeout(timeoutMs) });
-      return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: await res.text() };
-    },
     post: (path, body, opts) =>
       request('POST', url(path), body, opts?.idempotencyKey ? { 'idempotency-key': opts.idempotencyKey } : {}),
   };

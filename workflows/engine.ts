@@ -7,7 +7,7 @@
  * before anything changes, so a refused request changes nothing.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { dueDate } from '../libs/accounting';
+import { dueDate, transactionPrice } from '../libs/accounting';
 import { amendmentProblems, mergeAmendment, type AmendInput } from '../libs/domain/amendment';
 import type {
   ContractState, CostReportInput, Effect, InvoicePaidInput, LogEntry, MilestoneEventInput, MilestoneState,
@@ -300,7 +300,7 @@ function invoiceFallsDue(state: ContractState, milestoneId: string, date: string
 function sequenceBlockers(state: ContractState, milestoneId: string): string[] {
   const t = terms(state);
   if (!t.enforceSequence) return [];
-  const me = t.milestones.find((m) => m.id === milestoneId)!;
+  const me = milestoneOf(state, milestoneId)!;
   const cancelled = new Set(currentVersion(state).cancelled);
   return t.milestones
     .filter((m) => bills(m) && !cancelled.has(m.id) && m.sequence < me.sequence)
@@ -629,6 +629,5 @@ export function isFinished(state: ContractState): boolean {
     return false;
   }
   if (state.advance && !state.invoices.filter((i) => i.kind === 'advance').every((i) => i.paid)) return false;
-  const price = t.milestones.filter((m) => m.billable && !cancelled.has(m.id)).reduce((acc, m) => acc.plus(m.amount), new Dec(0));
-  return dec(state.recognizedTotal).equals(price);
+  return dec(state.recognizedTotal).equals(transactionPrice(t, [...cancelled]));
 }

@@ -9,7 +9,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter, type UpdateDefinition } from '@temporalio/common';
-import type { AmendInput, ContractState, UpdateOutcome } from '../../libs/domain/contract';
+import type { ContractState, UpdateOutcome } from '../../libs/domain/contract';
 import { AppError, isErrorCode } from '../../libs/domain/errors';
 import * as messages from '../../libs/domain/messages';
 import type { ContractTerms } from '../../libs/domain/terms';
@@ -135,10 +135,6 @@ export function createContractUseCases(deps: { client: Client; taskQueue: string
         }
         throw mapped;
       }
-    },
-
-    async amend(contractId: string, input: AmendInput): Promise<UpdateOutcome> {
-      return this.send(contractId, 'amend', input);
     },
 
     /** The customer a contract belongs to (its search attribute); 404 `not_found` when there is no such contract. */

@@ -3,6 +3,7 @@
  * ledger each say, side by side, with the variance of every invariant. Pure: the route gathers the
  * figures, this compares them.
  */
+import { transactionPrice } from '../../libs/accounting';
 import type { ContractState } from '../../libs/domain/contract';
 import { currentTerms, currentVersion } from '../../libs/domain/contract';
 import { Dec, dec, formatMoney, sumMoney } from '../../libs/money';
@@ -38,8 +39,7 @@ export function reconcile(input: ReconciliationInputs): { contractId: string; ok
   const ledgerBilled = dec(balances.ar).plus(balances.cash);
   const position = dec(balances.unbilled_ar).minus(balances.deferred_revenue);
   const revenue = dec(balances.revenue);
-  const cancelled = new Set(currentVersion(state).cancelled);
-  const price = sumMoney(currentTerms(state).milestones.filter((x) => x.billable && !cancelled.has(x.id)).map((x) => x.amount));
+  const price = dec(transactionPrice(currentTerms(state), currentVersion(state).cancelled));
 
   compare('billed: invoicing (invoices − credit memos) = contract', workflowBilled, invoicingBilled);
   compare('billed: AR receivables (net of credits) = invoicing', invoicingBilled, arBilled);

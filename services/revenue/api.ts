@@ -247,7 +247,6 @@ export const planResultSchema = z.object({
 });
 export const balancesSchema = z.object(Object.fromEntries(ACCOUNTS.map((a) => [a, money])) as Record<Account, typeof money>);
 export const closeResultSchema = z.object({ ledger: z.string(), period: z.string(), outcome: z.enum(['closed', 'ignored']), closedAt: z.string() });
-export const errorSchema = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional(), requestId: z.string().optional() });
 
 // ---------------------------------------------------------------------------------------------
 // Queries

@@ -1,90 +1,50 @@
 /**
- * The OpenAPI 3.1 document of the revenue service, generated from the zod schemas in api.ts
- * (z.toJSONSchema): request bodies, query parameters and responses never drift from validation.
+ * The revenue service's operations, listed once for the OpenAPI document that libs/openapi.ts
+ * generates from the zod schemas in api.ts (no hand-kept copy).
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { openApiDocument, type OpenApiOperation } from '../../libs/openapi';
 import {
-  balancesSchema,
-  closePeriodSchema,
-  closeResultSchema,
-  entriesQuery,
-  errorSchema,
-  journalEntrySchema,
-  journalQuery,
-  periodsQuery,
-  planResultSchema,
-  postPlanSchema,
-  postingSchema,
-  reportQuery,
-  seriesQuery,
+  balancesSchema, closePeriodSchema, closeResultSchema, entriesQuery, journalEntrySchema, journalQuery, periodsQuery,
+  planResultSchema, postPlanSchema, postingSchema, reportQuery, seriesQuery,
 } from './api';
 
-type Json = Record<string, unknown>;
+const report = (path: string, summary: string, query: z.ZodObject): OpenApiOperation => ({
+  method: 'get', path, summary, query, responses: { 200: { description: `${summary} (JSON, or CSV with format=csv)` } },
+});
 
-function schema(s: z.ZodType, io: 'input' | 'output' = 'input'): Json {
-  const { $schema, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
-  void $schema;
-  return rest;
-}
+export const REVENUE_OPERATIONS: OpenApiOperation[] = [
+  {
+    method: 'post', path: '/plans', summary: 'Revenue plan of a terms version; a later version posts the amendment catch-up', idempotent: true, body: postPlanSchema,
+    responses: { 201: { description: 'created', schema: planResultSchema }, 200: { description: 'replayed', schema: planResultSchema } },
+  },
+  { method: 'get', path: '/plans', summary: 'Every plan version of a contract', query: periodsQuery, responses: { 200: { description: 'plans' } } },
+  {
+    method: 'post', path: '/postings', summary: 'A contract event (billing and progress) or a payment, as one balanced entry', idempotent: true, body: postingSchema,
+    responses: { 201: { description: 'posted', schema: journalEntrySchema }, 200: { description: 'replayed', schema: journalEntrySchema } },
+  },
+  {
+    method: 'post', path: '/periods/close', summary: 'Close a calendar month of a ledger (only an ended month; twice = ignored)', body: closePeriodSchema,
+    responses: { 201: { description: 'closed', schema: closeResultSchema }, 200: { description: 'already closed: ignored', schema: closeResultSchema } },
+  },
+  { method: 'get', path: '/periods', summary: 'Closed periods of a ledger', query: periodsQuery, responses: { 200: { description: 'closed periods' } } },
+  { method: 'get', path: '/entries', summary: 'Journal entries (paged)', query: entriesQuery, responses: { 200: { description: 'entries' } } },
+  {
+    method: 'get', path: '/balances', summary: "A contract's balances as of a date", query: reportQuery.pick({ contractId: true, sandbox: true, asOf: true }),
+    responses: { 200: { description: 'balances', schema: balancesSchema } },
+  },
+  report('/reports/revenue-by-period', 'Revenue by posting month (waterfall), per contract and in total', reportQuery),
+  report('/reports/balances', 'Balances on their normal side as of a date', reportQuery),
+  report('/reports/month-end-balances', 'Cumulative balances at each month end from..to', seriesQuery),
+  report('/reports/roll-forward', 'Deferred revenue and unbilled AR roll-forward: opening, additions, releases, closing', seriesQuery),
+  report('/reports/contract-balances', 'Balances and position of every contract in a ledger', reportQuery),
+  report('/reports/trial-balance', 'Trial balance per contract or overall', reportQuery),
+  report('/reports/journal', 'The journal with filters', journalQuery),
+];
 
-function queryParameters(s: z.ZodObject): Json[] {
-  const json = schema(s) as { properties?: Record<string, Json>; required?: string[] };
-  return Object.entries(json.properties ?? {}).map(([name, p]) => ({ name, in: 'query', required: json.required?.includes(name) ?? false, schema: p }));
-}
-
-const idempotencyKey = {
-  name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', maxLength: 255 },
-  description: 'A replay with the same body returns the original result (200, Idempotent-Replayed: true); another body → 409 idempotency_conflict.',
-};
-const errors = Object.fromEntries(
-  ['400', '404', '409', '422'].map((code) => [code, { description: 'refused: {code, message, details}', content: { 'application/json': { schema: schema(errorSchema) } } }]),
-);
-const json = (s: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema: schema(s, 'output') } } });
-const jsonOrCsv = (description: string) => ({ description: `${description} (JSON, or CSV with format=csv)`, content: { 'application/json': {}, 'text/csv': {} } });
-
-function report(summary: string, query: z.ZodObject) {
-  return { get: { summary, parameters: queryParameters(query), responses: { 200: jsonOrCsv(summary), ...errors } } };
-}
-
-export function openApiDocument(): Json {
-  return {
-    openapi: '3.1.0',
-    info: { title: 'Tollgate revenue service', version: '1.0.0', description: 'ASC 606 ledgers: revenue plans, postings, periods and reports (DESIGN §6).' },
-    paths: {
-      '/plans': {
-        post: {
-          summary: 'Revenue plan of a terms version; a later version posts the amendment catch-up',
-          parameters: [idempotencyKey],
-          requestBody: { required: true, content: { 'application/json': { schema: schema(postPlanSchema) } } },
-          responses: { 201: json(planResultSchema, 'created'), 200: json(planResultSchema, 'replayed'), ...errors },
-        },
-        get: { summary: 'Every plan version of a contract', parameters: queryParameters(periodsQuery), responses: { 200: { description: 'plans' } } },
-      },
-      '/postings': {
-        post: {
-          summary: 'A contract event (billing and progress) or a payment, as one balanced entry',
-          parameters: [idempotencyKey],
-          requestBody: { required: true, content: { 'application/json': { schema: schema(postingSchema) } } },
-          responses: { 201: json(journalEntrySchema, 'posted'), 200: json(journalEntrySchema, 'replayed'), ...errors },
-        },
-      },
-      '/periods/close': {
-        post: {
-          summary: 'Close a calendar month of a ledger (only an ended month; twice = ignored)',
-          requestBody: { required: true, content: { 'application/json': { schema: schema(closePeriodSchema) } } },
-          responses: { 201: json(closeResultSchema, 'closed'), 200: json(closeResultSchema, 'already closed: ignored'), ...errors },
-        },
-      },
-      '/periods': { get: { summary: 'Closed periods of a ledger', parameters: queryParameters(periodsQuery), responses: { 200: { description: 'closed periods' } } } },
-      '/entries': { get: { summary: 'Journal entries (paged)', parameters: queryParameters(entriesQuery), responses: { 200: { description: 'entries' } } } },
-      '/balances': { get: { summary: "A contract's balances as of a date", parameters: queryParameters(reportQuery.pick({ contractId: true, sandbox: true, asOf: true })), responses: { 200: json(balancesSchema, 'balances') } } },
-      '/reports/revenue-by-period': report('Revenue by posting month (waterfall), per contract and in total', reportQuery),
-      '/reports/balances': report('Balances on their normal side as of a date', reportQuery),
-      '/reports/month-end-balances': report('Cumulative balances at each month end from..to', seriesQuery),
-      '/reports/roll-forward': report('Deferred revenue and unbilled AR roll-forward: opening, additions, releases, closing', seriesQuery),
-      '/reports/contract-balances': report('Balances and position of every contract in a ledger', reportQuery),
-      '/reports/trial-balance': report('Trial balance per contract or overall', reportQuery),
-      '/reports/journal': report('The journal with filters', journalQuery),
-    },
-  };
+export function revenueOpenApi(): Record<string, unknown> {
+  return openApiDocument(
+    { title: 'Tollgate revenue service', version: '1.0.0', description: 'ASC 606 ledgers: revenue plans, postings, periods and reports (DESIGN §6).' },
+    REVENUE_OPERATIONS,
+  );
 }

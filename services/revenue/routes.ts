@@ -16,7 +16,7 @@ import {
   seriesQuery,
 } from './api';
 import type { LedgerUseCases } from './ledger';
-import { openApiDocument } from './openapi';
+import { revenueOpenApi } from './openapi';
 import { toCsv, type ReportUseCases } from './reports';
 import { formatMoney, sumMoney } from '../../libs/money';
 
@@ -28,8 +28,9 @@ function sendCsv(res: Response, name: string, header: readonly string[], rows: R
 export function ledgerRoutes(ledger: LedgerUseCases, reports: ReportUseCases): Router {
   const router = Router();
 
+  const openapi = revenueOpenApi();
   router.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument());
+    res.json(openapi);
   });
 
   router.post('/plans', async (req, res) => {
