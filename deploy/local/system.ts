@@ -19,6 +19,8 @@ export interface RunningSystem {
   invoicingUrl: string;
   revenueUrl: string;
   arUrl: string;
+  /** Runs AR's sweep once now (what its timer does). */
+  sweepAr(): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -55,7 +57,7 @@ export async function startSystem(config: Config, logger: Logger, opts: { workfl
     const gateway = await startGateway(wired, { client, logger });
     started.push(gateway);
 
-    return { gatewayUrl: gateway.url, invoicingUrl: invoicing.url, revenueUrl: revenue.url, arUrl: ar.url, stop: stopAll };
+    return { gatewayUrl: gateway.url, invoicingUrl: invoicing.url, revenueUrl: revenue.url, arUrl: ar.url, sweepAr: () => ar.resumePending(), stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -38,47 +38,129 @@ interface NumberStore<D extends Numbered> {
 }
 
 export function createInvoiceUseCases(repo: InvoiceRepository, now: () => Date = () => new Date()) {
-  /** Serializes, in this process, the draws of one sequence and the read-compute-writes of one invoice. */
+  /**
+   * Orders, in this process, the read-compute-writes of one invoice (credit refresh, payment
+   * status) so this process's own writes do not overwrite each other. Correctness across processes
+   * never rests on it: numbers and credits are decided by unique-index inserts.
+   */
   const mutex = createKeyedMutex();
-  /** The highest number this process knows is taken, per sequence (a hint; the slots decide). */
-  const highest = new Map<string, number>();
+  /** Per sequence, a number this process knows is drawn (a hint that saves probes; the slots decide). */
+  const drawn = new Map<string, number>();
+
+  /**
+   * The lowest number of the sequence not yet drawn, knowing `known` is drawn (0: nothing known).
+   * Numbers are drawn in order (one is claimed only after the one before it was seen drawn), so the
+   * drawn numbers are always 1..M: gallop forward from `known` by `_id` lookups, then bisect.
+   * O(log distance) key lookups, whatever the size of the books.
+   */
+  async function firstFree(sequence: string, known: number): Promise<number> {
+    let low = known; // drawn (or 0)
+    let step = 1;
+    let high = known + 1;
+    while (await repo.numbers.taken(sequence, high)) {
+      low = high;
+      step *= 2;
+      high = low + step;
+    }
+    // low is drawn, high is free: find the first free one between them.
+    while (high - low > 1) {
+      const mid = Math.floor((low + high) / 2);
+      if (await repo.numbers.taken(sequence, mid)) low = mid;
+      else high = mid;
+    }
+    return high;
+  }
 
   /**
    * Gives a claimed (placeholder-numbered) document its real number. A number is drawn by inserting
-   * a slot {sequence, n, owner}: unique per (sequence, n) and per owner, so the insert itself binds
-   * the number to the document. Hence no gaps and no duplicates, across processes and crashes: a
-   * replay (or a concurrent duplicate) finds the owner's slot and reuses it; a taken number makes the
-   * drawer try the next. Within a process draws are serialized per sequence, so they never collide.
+   * a slot {_id: sequence:n, owner}: unique per number and per owner, so the insert itself binds the
+   * number to the document. Hence no gaps and no duplicates, across processes and crashes: a replay
+   * (or a concurrent duplicate) finds the owner's slot and reuses it; a number taken meanwhile makes
+   * the drawer look for the next free one. No lock: concurrent draws race on the insert and the
+   * losers move on, each step one key lookup or one insert.
    */
   async function assignNumber<D extends Numbered>(store: NumberStore<D>, prefix: 'INV' | 'CM', doc: D): Promise<D> {
     if (!doc.number.startsWith(PENDING)) return doc;
     const sequence = invoiceSequenceName(prefix, doc.date.slice(0, 4), doc.sandbox);
     const owner = `${prefix}:${doc.idempotencyKey}`;
-    const number = await mutex.run(`seq:${sequence}`, async () => {
-      for (;;) {
-        const mine = await repo.numbers.slotOf(owner);
-        if (mine) return formatInvoiceNumber(sequence, mine.n);
-        const n = (highest.get(sequence) ?? (await repo.numbers.highest(sequence))) + 1;
-        const won = await repo.numbers.claim({ sequence, n, owner });
-        highest.set(sequence, won ? n : await repo.numbers.highest(sequence));
-        if (won) return formatInvoiceNumber(sequence, n);
-      }
-    });
+    // The per-sequence mutex only spares this process's concurrent draws from racing each other
+    // for the same number; other processes race on the insert, which decides.
+    const number = await mutex.run(`seq:${sequence}`, () => drawNumber(sequence, owner));
     await store.setNumber(doc.idempotencyKey, doc.number, number);
     return (await store.findByKey(doc.idempotencyKey))!;
   }
 
-  /** Recomputes an invoice's credited amount and status from its credit memos (the facts). */
-  async function refreshCredits(number: string): Promise<void> {
-    const inv = await repo.invoices.findByNumber(number);
-    if (!inv) return;
-    const memos = await repo.creditMemos.forOriginal(number);
+  async function drawNumber(sequence: string, owner: string): Promise<string> {
+    const mine = await repo.numbers.slotOf(owner);
+    if (mine) return formatInvoiceNumber(sequence, mine.n);
+    let n = await firstFree(sequence, drawn.get(sequence) ?? 0);
+    for (;;) {
+      if (await repo.numbers.claim({ sequence, n, owner })) {
+        drawn.set(sequence, Math.max(drawn.get(sequence) ?? 0, n));
+        return formatInvoiceNumber(sequence, n);
+      }
+      // Taken: by another drawer (look further), or by this owner on a concurrent duplicate.
+      const again = await repo.numbers.slotOf(owner);
+      if (again) return formatInvoiceNumber(sequence, again.n);
+      drawn.set(sequence, Math.max(drawn.get(sequence) ?? 0, n));
+      n = await firstFree(sequence, n);
+    }
+  }
+
+  /**
+   * The derived fields of an invoice (credited amount, memo numbers, payment status and status)
+   * from the facts: its credit memos and the payment status reports AR sent (the newest revision).
+   */
+  async function derived(inv: InvoiceDoc): Promise<Partial<InvoiceDoc>> {
+    const [memos, report] = await Promise.all([repo.creditMemos.forOriginal(inv.number), repo.paymentReports.latest(inv.number)]);
     const creditedAmount = formatMoney(sumMoney(memos.map((m) => m.total)), inv.currency);
-    await repo.invoices.update(number, {
+    const payment: Partial<InvoiceDoc> = report
+      ? { paymentRevision: report.revision, paymentStatus: report.status, paidAmount: report.paidAmount, openAmount: report.openAmount }
+      : { paymentRevision: inv.paymentRevision ?? 0, paymentStatus: inv.paymentStatus ?? 'issued' };
+    return {
+      ...payment,
       creditedAmount,
       creditMemoNumbers: memos.filter((m) => !m.number.startsWith(PENDING)).map((m) => m.number),
-      status: invoiceStatus(inv.total, creditedAmount, inv.paymentStatus ?? 'issued'),
-    });
+      status: invoiceStatus(inv.total, creditedAmount, payment.paymentStatus!),
+    };
+  }
+
+  /**
+   * Writes an invoice's derived fields, then reads the facts again and writes once more if they
+   * changed meanwhile. Facts are inserted before their refresh, and the last writer always checks
+   * after its write, so the stored invoice converges on its facts across any number of processes
+   * (FerretDB updates are not isolated; no lock is relied on).
+   */
+  async function refresh(number: string): Promise<InvoiceDoc | null> {
+    for (let round = 0; ; round += 1) {
+      const inv = await repo.invoices.findByNumber(number);
+      if (!inv) return null;
+      const set = await derived(inv);
+      if (sameDerived(inv, set)) return inv;
+      if (round >= 10) throw new Error(`invoice ${number}: derived fields keep changing under concurrent writers`);
+      await repo.invoices.update(number, set);
+    }
+  }
+
+  /**
+   * The credit reserved against an invoice: one credit slot per memo (claimed before the memo is
+   * written), plus memos issued before credit slots existed. The next slot's position k is a
+   * compare-and-set token: two memos racing for the same k cannot both pass the same check.
+   */
+  async function reserveCredit(original: InvoiceDoc, key: string, amount: string): Promise<void> {
+    for (;;) {
+      if (await repo.creditSlots.ofMemo(key)) return;
+      const [slots, memos] = await Promise.all([repo.creditSlots.forInvoice(original.number), repo.creditMemos.forOriginal(original.number)]);
+      const byKey = new Map<string, string>(memos.map((m) => [m.idempotencyKey, m.total]));
+      for (const slot of slots) byKey.set(slot.memoKey, slot.amount);
+      if (byKey.has(key)) return; // the memo exists (issued before credit slots existed)
+      const left = dec(original.total).minus(sumMoney([...byKey.values()]));
+      if (dec(amount).greaterThan(left)) {
+        throw new AppError('not_allowed_in_state', `credit memo of ${amount} exceeds what is left to credit on ${original.number} (${formatMoney(left, original.currency)})`);
+      }
+      const k = Math.max(0, ...slots.map((x) => x.k)) + 1;
+      if (await repo.creditSlots.claim({ invoiceNumber: original.number, k, memoKey: key, amount })) return;
+    }
   }
 
   return {
@@ -143,57 +225,49 @@ export function createInvoiceUseCases(repo: InvoiceRepository, now: () => Date =
         .map((f) => ({ path: `body.${f}`, message: `must match invoice ${original.number} (${String(original[f])})` }));
       if (original.customer.id !== input.customer.id) problems.push({ path: 'body.customer.id', message: `must match invoice ${original.number}` });
       if (problems.length) throw new AppError('validation_failed', `credit memo does not match invoice ${original.number}`, problems);
-      // The memo document is the credit: checked against the memos already issued and claimed by
-      // key under the original's lock, so two memos can never credit more than the invoice total.
-      const { doc, created } = await mutex.run(`inv:${original.number}`, async () => {
-        const existing = await repo.creditMemos.findByKey(key);
-        if (!existing) {
-          const credited = sumMoney((await repo.creditMemos.forOriginal(original.number)).map((m) => m.total));
-          const left = dec(original.total).minus(credited);
-          if (dec(amount).greaterThan(left)) {
-            throw new AppError('not_allowed_in_state', `credit memo of ${amount} exceeds what is left to credit on ${original.number} (${formatMoney(left, original.currency)})`);
-          }
-        }
-        const at = now().toISOString();
-        return createOnce(repo.creditMemos, key, hash, (): CreditMemoDoc => ({
-          number: `${PENDING}${key}`,
-          idempotencyKey: key,
-          requestHash: hash,
-          kind: 'credit_memo',
-          contractId: input.contractId,
-          customer: input.customer,
-          currency: input.currency,
-          originalInvoiceNumber: input.originalInvoiceNumber,
-          amendmentVersion: input.amendmentVersion,
-          date: input.date,
-          ...(input.paymentTerms !== undefined ? { paymentTerms: input.paymentTerms } : {}),
-          lines: input.lines.map((l) => ({ ...l, amount: formatMoney(l.amount, input.currency) })),
-          total: amount,
-          sandbox: input.sandbox,
-          createdAt: at,
-        }));
-      });
+      // The credit is reserved first (a unique insert), then the memo is claimed by key: two memos
+      // can never credit more than the invoice total, whichever processes issue them.
+      const existing = await repo.creditMemos.findByKey(key);
+      if (!existing) await reserveCredit(original, key, amount);
+      const at = now().toISOString();
+      const { doc, created } = await createOnce(repo.creditMemos, key, hash, (): CreditMemoDoc => ({
+        number: `${PENDING}${key}`,
+        idempotencyKey: key,
+        requestHash: hash,
+        kind: 'credit_memo',
+        contractId: input.contractId,
+        customer: input.customer,
+        currency: input.currency,
+        originalInvoiceNumber: input.originalInvoiceNumber,
+        amendmentVersion: input.amendmentVersion,
+        date: input.date,
+        ...(input.paymentTerms !== undefined ? { paymentTerms: input.paymentTerms } : {}),
+        lines: input.lines.map((l) => ({ ...l, amount: formatMoney(l.amount, input.currency) })),
+        total: amount,
+        sandbox: input.sandbox,
+        createdAt: at,
+      }));
       const numbered = await assignNumber(repo.creditMemos, 'CM', doc);
-      await mutex.run(`inv:${original.number}`, () => refreshCredits(original.number));
+      await mutex.run(`inv:${original.number}`, () => refresh(original.number));
       return { creditMemo: toCreditMemo(numbered), created };
     },
 
-    /** AR reports the payment status of an invoice; a report older than the stored one changes nothing. */
+    /**
+     * AR reports the payment status of an invoice. The report is kept as a fact (one per revision,
+     * a unique insert) and the invoice shows the newest revision's: a report older than the
+     * newest changes nothing, in whatever order reports from several processes arrive.
+     */
     async setPaymentStatus(number: string, input: ParsedPaymentStatus): Promise<Invoice> {
-      return mutex.run(`inv:${number}`, async () => {
-        const inv = await repo.invoices.findByNumber(number);
-        if (!inv) throw new AppError('not_found', `no invoice ${number}`);
-        if ((inv.paymentRevision ?? 0) >= input.revision) return toInvoice(inv);
-        const set: Partial<InvoiceDoc> = {
-          paymentRevision: input.revision,
-          paymentStatus: input.status,
-          paidAmount: formatMoney(input.paidAmount, inv.currency),
-          openAmount: formatMoney(input.openAmount, inv.currency),
-          status: invoiceStatus(inv.total, inv.creditedAmount ?? '0', input.status),
-        };
-        await repo.invoices.update(number, set);
-        return toInvoice({ ...inv, ...set });
+      const inv = await repo.invoices.findByNumber(number);
+      if (!inv) throw new AppError('not_found', `no invoice ${number}`);
+      await repo.paymentReports.record({
+        invoiceNumber: number,
+        revision: input.revision,
+        status: input.status,
+        paidAmount: formatMoney(input.paidAmount, inv.currency),
+        openAmount: formatMoney(input.openAmount, inv.currency),
       });
+      return toInvoice((await mutex.run(`inv:${number}`, () => refresh(number)))!);
     },
 
     async get(number: string): Promise<Invoice> {
@@ -223,6 +297,12 @@ export function createInvoiceUseCases(repo: InvoiceRepository, now: () => Date =
 }
 
 export type InvoiceUseCases = ReturnType<typeof createInvoiceUseCases>;
+
+const DERIVED = ['paymentRevision', 'paymentStatus', 'paidAmount', 'openAmount', 'creditedAmount', 'creditMemoNumbers', 'status'] as const;
+
+function sameDerived(inv: InvoiceDoc, set: Partial<InvoiceDoc>): boolean {
+  return DERIVED.every((f) => set[f] === undefined || JSON.stringify(inv[f]) === JSON.stringify(set[f]));
+}
 
 function toInvoice(doc: InvoiceDoc): Invoice {
   const { idempotencyKey, requestHash: h, paymentRevision, paymentStatus, _id, ...rest } = doc as InvoiceDoc & { _id?: unknown };

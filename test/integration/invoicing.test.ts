@@ -234,3 +234,63 @@ describe('OpenAPI', () => {
     expect(res.body.paths['/invoices'].get.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['contractId', 'customerId', 'status', 'dateFrom', 'dateTo', 'limit', 'offset']));
   });
 });
+
+describe('several processes on one database', () => {
+  /** Two more instances of the service on the shared database, as two replicas would be. */
+  async function replicas(): Promise<[RunningService, RunningService]> {
+    const config = { ...testConfig(), MONGO_DB_PREFIX: sharedPrefix };
+    return Promise.all([startInvoicingService(config, createLogger('test', 'silent')), startInvoicingService(config, createLogger('test', 'silent'))]);
+  }
+
+  it('continues the sequence from the books when a replica starts after many draws (no gap, no repeat)', async () => {
+    for (let i = 0; i < 37; i += 1) await post('/invoices', invoice({ date: '2036-03-01' }), uniqueId('k'));
+    const [a, b] = await replicas();
+    try {
+      const next = await http('POST', `${a.url}/invoices`, invoice({ date: '2036-03-02' }), { 'idempotency-key': uniqueId('k') });
+      expect(next.body.number).toBe('INV-2036-000038');
+      // b's hint is 0, svc's is 37: both must land on the first free numbers.
+      const more = await Promise.all([b, svc, a, b, svc].map((s) => http('POST', `${s.url}/invoices`, invoice({ date: '2036-03-03' }), { 'idempotency-key': uniqueId('k') })));
+      expect(more.map((r) => seqOf(r.body.number)).sort((x, y) => x - y)).toEqual([39, 40, 41, 42, 43]);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
+  it('never credits more than the invoice total when memos race on different processes', async () => {
+    const original = (await post('/invoices', invoice({ date: '2037-05-01' }), uniqueId('k'))).body;
+    const memo = (amount: string) => ({
+      contractId: original.contractId, customer: original.customer, currency: 'USD', originalInvoiceNumber: original.number,
+      amendmentVersion: 2, date: '2037-05-15', lines: [{ milestoneId: 'go-live', description: 'reduced', amount }],
+    });
+    const [a, b] = await replicas();
+    try {
+      // 12 memos of 300.00 against 1000.00: exactly three fit, whichever processes they reach.
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) =>
+        http('POST', `${[a, b, svc][i % 3]!.url}/credit-memos`, memo('300.00'), { 'idempotency-key': uniqueId('cm') })));
+      expect(results.filter((r) => r.status === 201)).toHaveLength(3);
+      expect(results.filter((r) => r.status === 409).every((r) => r.body.code === 'not_allowed_in_state')).toBe(true);
+      expect(results.filter((r) => r.status === 409)).toHaveLength(9);
+      const inv = (await http('GET', `${svc.url}/invoices/${original.number}`)).body;
+      expect(inv).toMatchObject({ creditedAmount: '900.00', status: 'issued' });
+      expect(inv.creditMemoNumbers).toHaveLength(3);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
+  it('shows the newest payment status whatever order reports reach the processes in', async () => {
+    const inv = (await post('/invoices', invoice({ date: '2037-06-01' }), uniqueId('k'))).body;
+    const [a, b] = await replicas();
+    try {
+      const report = (revision: number) => ({
+        status: revision === 5 ? 'paid' : 'partially_paid', paidAmount: `${revision * 200}.00`, openAmount: `${1000 - revision * 200}.00`, revision,
+      });
+      await Promise.all([5, 1, 3, 2, 4].map((rev, i) => http('POST', `${[a, b, svc][i % 3]!.url}/invoices/${inv.number}/status`, report(rev))));
+      for (const s of [a, b, svc]) {
+        expect((await http('GET', `${s.url}/invoices/${inv.number}`)).body).toMatchObject({ status: 'paid', paidAmount: '1000.00', openAmount: '0.00' });
+      }
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+});

@@ -1,10 +1,12 @@
 /**
- * Invoices, credit memos and the per-year number counters, in the invoicing database. Returns plain
- * objects. No transactions, and FerretDB updates are not isolated (concurrent `$inc` loses
- * increments): what must hold under concurrency rests on unique-index inserts (idempotency keys,
- * invoice numbers, number slots); read-compute-write sequences are serialized per entity in process.
+ * Invoices, credit memos and the number slots, in the invoicing database. Returns plain objects.
+ * No transactions, and FerretDB updates are not isolated (concurrent `$inc` loses increments): what
+ * must hold under concurrency, across any number of processes, rests on unique-index inserts
+ * (idempotency keys, invoice numbers, number slots, credit slots). Every read is an equality on an
+ * indexed string (docs/local-stack.md, "Indexed access"), so its cost does not grow with the books.
  */
 import { Schema, type Connection, type Model } from 'mongoose';
+import { isDuplicateKeyError } from '../../../libs/mongo';
 import type { CreditMemo, Invoice } from '../api';
 
 export interface InvoiceDoc extends Invoice {
@@ -21,8 +23,16 @@ export interface CreditMemoDoc extends CreditMemo {
   requestHash: string;
 }
 
-/** One drawn number: unique per (sequence, n) and per owner, so a number is bound to one document the moment it is drawn. */
+/**
+ * One drawn number: its `_id` is `${sequence}:${n}` (a string key, so looking a number up is an `_id`
+ * lookup on any store) and its owner is unique, so a number is bound to one document the moment it
+ * is drawn. The unique (sequence, n) index stays as a second guard.
+ */
 export interface NumberSlot { sequence: string; n: number; owner: string }
+
+export function slotId(sequence: string, n: number): string {
+  return `${sequence}:${n}`;
+}
 
 const lineSchema = { _id: false, milestoneId: String, description: String, amount: String };
 
@@ -77,11 +87,51 @@ const creditMemoSchema = new Schema<CreditMemoDoc>(
   { versionKey: false },
 );
 
-const slotSchema = new Schema<NumberSlot>(
-  { sequence: { type: String, required: true }, n: { type: Number, required: true }, owner: { type: String, required: true, unique: true } },
+const slotSchema = new Schema<NumberSlot & { _id: string }>(
+  {
+    _id: { type: String, required: true },
+    sequence: { type: String, required: true },
+    n: { type: Number, required: true },
+    owner: { type: String, required: true, unique: true },
+  },
   { versionKey: false },
 );
 slotSchema.index({ sequence: 1, n: 1 }, { unique: true });
+
+/** The k-th credit reserved against an invoice, for one memo (k is the compare-and-set token). */
+export interface CreditSlot { invoiceNumber: string; k: number; memoKey: string; amount: string }
+
+const creditSlotSchema = new Schema<CreditSlot & { _id: string }>(
+  {
+    _id: { type: String, required: true },
+    invoiceNumber: { type: String, required: true, index: true },
+    k: { type: Number, required: true },
+    memoKey: { type: String, required: true, unique: true },
+    amount: { type: String, required: true },
+  },
+  { versionKey: false },
+);
+
+/** A payment status AR reported for an invoice, one per revision (the newest wins). */
+export interface PaymentReport {
+  invoiceNumber: string;
+  revision: number;
+  status: 'issued' | 'partially_paid' | 'paid';
+  paidAmount: string;
+  openAmount: string;
+}
+
+const paymentReportSchema = new Schema<PaymentReport & { _id: string }>(
+  {
+    _id: { type: String, required: true },
+    invoiceNumber: { type: String, required: true, index: true },
+    revision: { type: Number, required: true },
+    status: { type: String, required: true },
+    paidAmount: { type: String, required: true },
+    openAmount: { type: String, required: true },
+  },
+  { versionKey: false },
+);
 
 export interface DocumentFilter {
   contractId?: string;
@@ -132,10 +182,6 @@ function documentStore<D extends { idempotencyKey: string; number: string }>(M: 
       const r = await M.updateOne({ idempotencyKey, number: placeholder }, { $set: { number } });
       return r.modifiedCount === 1;
     },
-    async pending(prefix: string): Promise<D[]> {
-      const docs = await M.find({ number: { $regex: `^${prefix}` } }).lean<D[]>();
-      return docs.map((d) => strip(d)!);
-    },
     async list(filter: DocumentFilter, limit: number, offset: number): Promise<{ docs: D[]; total: number }> {
       const q = query(filter);
       const [docs, total] = await Promise.all([
@@ -150,7 +196,9 @@ function documentStore<D extends { idempotencyKey: string; number: string }>(M: 
 export function invoiceRepository(conn: Connection) {
   const Invoices = conn.model<InvoiceDoc>('Invoice', invoiceSchema, 'invoices');
   const CreditMemos = conn.model<CreditMemoDoc>('CreditMemo', creditMemoSchema, 'credit_memos');
-  const Slots = conn.model<NumberSlot>('NumberSlot', slotSchema, 'numbers');
+  const Slots = conn.model<NumberSlot & { _id: string }>('NumberSlot', slotSchema, 'numbers');
+  const CreditSlots = conn.model<CreditSlot & { _id: string }>('CreditSlot', creditSlotSchema, 'credit_slots');
+  const PaymentReports = conn.model<PaymentReport & { _id: string }>('PaymentReport', paymentReportSchema, 'payment_reports');
   return {
     invoices: {
       ...documentStore(Invoices),
@@ -168,22 +216,53 @@ export function invoiceRepository(conn: Connection) {
       async slotOf(owner: string): Promise<NumberSlot | null> {
         return Slots.findOne({ owner }).lean<NumberSlot>();
       },
-      async highest(sequence: string): Promise<number> {
-        const top = await Slots.findOne({ sequence }).sort({ n: -1 }).lean<NumberSlot>();
-        return top?.n ?? 0;
+      /** Whether number n of the sequence is drawn (an `_id` lookup). */
+      async taken(sequence: string, n: number): Promise<boolean> {
+        return (await Slots.exists({ _id: slotId(sequence, n) })) !== null;
       },
       /** Inserts the slot; false when the number (or a slot for this owner) is already taken. */
       async claim(slot: NumberSlot): Promise<boolean> {
-        try {
-          await Slots.create(slot);
-          return true;
-        } catch (err) {
-          if ((err as { code?: number })?.code === 11000 || /UNIQUE constraint/.test((err as Error).message)) return false;
-          throw err;
-        }
+        return insertUnique(Slots, { _id: slotId(slot.sequence, slot.n), ...slot });
+      },
+      /** Inserts many slots at once (bulk loads such as the growth benchmark's). */
+      async claimMany(slots: NumberSlot[]): Promise<void> {
+        await Slots.insertMany(slots.map((slot) => ({ _id: slotId(slot.sequence, slot.n), ...slot })), { ordered: false, lean: true });
+      },
+    },
+    creditSlots: {
+      /** Inserts the slot; false when position k (or a slot for this memo) is already taken. */
+      async claim(slot: CreditSlot): Promise<boolean> {
+        return insertUnique(CreditSlots, { _id: `${slot.invoiceNumber}:${slot.k}`, ...slot });
+      },
+      async ofMemo(memoKey: string): Promise<CreditSlot | null> {
+        return CreditSlots.findOne({ memoKey }).lean<CreditSlot>();
+      },
+      async forInvoice(invoiceNumber: string): Promise<CreditSlot[]> {
+        return CreditSlots.find({ invoiceNumber }).lean<CreditSlot[]>();
+      },
+    },
+    paymentReports: {
+      /** Records a report; a repeated revision is a no-op (the first one stays). */
+      async record(report: PaymentReport): Promise<void> {
+        await insertUnique(PaymentReports, { _id: `${report.invoiceNumber}:${report.revision}`, ...report });
+      },
+      async latest(invoiceNumber: string): Promise<PaymentReport | null> {
+        const all = await PaymentReports.find({ invoiceNumber }).lean<PaymentReport[]>();
+        return all.reduce<PaymentReport | null>((best, r) => (!best || r.revision > best.revision ? r : best), null);
       },
     },
   };
+}
+
+/** Inserts a document; false when a unique index already holds its key. */
+async function insertUnique<T>(M: Model<T>, doc: T): Promise<boolean> {
+  try {
+    await M.create(doc);
+    return true;
+  } catch (err) {
+    if (isDuplicateKeyError(err)) return false;
+    throw err;
+  }
 }
 
 export type InvoiceRepository = ReturnType<typeof invoiceRepository>;
