@@ -2,16 +2,60 @@
  * `npm start`: brings the whole system up on this machine. Starts the Temporal dev server (web UI
  * on) and FerretDB, both on SQLite files under DATA_DIR (data survives a restart), unless
  * TEMPORAL_ADDRESS / MONGO_URL point at servers that already run; then the services and a worker.
- * Ctrl-C stops everything it started.
+ * `--replicas N` (or TOLLGATE_REPLICAS=N) runs N copies of the services, gateway and worker, each
+ * in its own process (deploy/local/replica.ts) on ports offset by 10 per replica, all on the one
+ * Temporal and the one store. Ctrl-C stops everything it started.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig } from '../../libs/config';
 import { createLogger } from '../../libs/logger';
+import type { Config } from '../../libs/config';
 import { assertPortFree, REPO_ROOT, startFerretDb, startTemporalDevServer, type LocalServer } from './servers';
 import { startSystem, type RunningSystem } from './system';
 
+/** Replica count from `--replicas N` or TOLLGATE_REPLICAS (default 1). */
+export function replicaCount(argv: string[], env: Record<string, string | undefined>): number {
+  const i = argv.indexOf('--replicas');
+  const raw = i >= 0 ? argv[i + 1] : (argv.find((a) => a.startsWith('--replicas='))?.split('=')[1] ?? env.TOLLGATE_REPLICAS ?? '1');
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 8) throw new Error(`--replicas must be a whole number from 1 to 8 (got ${raw})`);
+  return n;
+}
+
+/** The ports of replica k (0-based): the configured ones plus 10 per replica. */
+function replicaPorts(config: Config, k: number): Record<string, string> {
+  return {
+    GATEWAY_PORT: String(config.GATEWAY_PORT + 10 * k),
+    INVOICING_PORT: String(config.INVOICING_PORT + 10 * k),
+    REVENUE_PORT: String(config.REVENUE_PORT + 10 * k),
+    AR_PORT: String(config.AR_PORT + 10 * k),
+  };
+}
+
+interface Urls { gatewayUrl: string; invoicingUrl: string; revenueUrl: string; arUrl: string }
+
+/** Starts replica k as a child process; resolves with its URLs once it is up. */
+function startReplica(config: Config, k: number, env: Record<string, string>): Promise<{ child: ChildProcess; urls: Urls }> {
+  const ports = replicaPorts(config, k);
+  const child = fork(path.join(__dirname, 'replica.ts'), [], {
+    env: {
+      ...process.env, ...env, ...ports, TOLLGATE_REPLICA: String(k + 1),
+      INVOICING_URL: `http://${config.HOST}:${ports.INVOICING_PORT}`, REVENUE_URL: `http://${config.HOST}:${ports.REVENUE_PORT}`, AR_URL: `http://${config.HOST}:${ports.AR_PORT}`,
+    },
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m) => resolve({ child, urls: m as Urls }));
+    child.once('exit', (code) => reject(new Error(`replica ${k + 1} exited with code ${code} before it was up`)));
+  });
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
+  const replicas = replicaCount(process.argv.slice(2), process.env);
+  const children: ChildProcess[] = [];
   const logger = createLogger('tollgate', config.LOG_LEVEL);
   const dataDir = path.resolve(REPO_ROOT, config.DATA_DIR);
   const servers: LocalServer[] = [];
@@ -23,6 +67,11 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info('stopping…');
     await system?.stop();
+    await Promise.all(children.map((c) => new Promise((r) => {
+      if (c.exitCode !== null) return r(undefined);
+      c.once('exit', r);
+      c.kill('SIGTERM');
+    })));
     for (const s of servers.reverse()) await s.stop();
     process.exit(code);
   };
@@ -44,18 +93,32 @@ async function main(): Promise<void> {
       logger.info('starting FerretDB…');
       servers.push(await startFerretDb({ host: url.hostname, port: Number(url.port || 27017), dataDir: path.join(dataDir, 'ferretdb') }));
     }
-    for (const [name, port] of [['GATEWAY', config.GATEWAY_PORT], ['INVOICING', config.INVOICING_PORT], ['REVENUE', config.REVENUE_PORT], ['AR', config.AR_PORT]] as const) {
-      await assertPortFree(port, config.HOST, name.toLowerCase(), `Stop what uses it, or set ${name}_PORT.`);
+    for (let k = 0; k < replicas; k += 1) {
+      const ports = replicaPorts(config, k);
+      for (const name of ['GATEWAY', 'INVOICING', 'REVENUE', 'AR'] as const) {
+        await assertPortFree(Number(ports[`${name}_PORT`]), config.HOST, name.toLowerCase(), `Stop what uses it, or set ${name}_PORT.`);
+      }
     }
-    system = await startSystem(config, logger);
     const ui = process.env.TEMPORAL_ADDRESS ? '(your Temporal server)' : `http://${config.TEMPORAL_ADDRESS.split(':')[0]}:${config.TEMPORAL_UI_PORT}`;
+    let urls: Urls[];
+    if (replicas === 1) {
+      system = await startSystem(config, logger);
+      urls = [system];
+    } else {
+      // The servers this process started are handed to the replicas by address.
+      const shared = { TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS, MONGO_URL: config.MONGO_URL };
+      const started = await Promise.all(Array.from({ length: replicas }, (_, k) => startReplica(config, k, shared)));
+      children.push(...started.map((s) => s.child));
+      urls = started.map((s) => s.urls);
+      for (const c of children) c.on('exit', (code) => { if (!stopping) { logger.error({ code }, 'a replica stopped'); void shutdown(1); } });
+    }
     process.stdout.write(
       [
         '',
-        `Tollgate is up (${((Date.now() - started) / 1000).toFixed(1)} s).`,
-        `  API          ${system.gatewayUrl}   (try: curl ${system.gatewayUrl}/healthz)`,
+        `Tollgate is up (${((Date.now() - started) / 1000).toFixed(1)} s${replicas > 1 ? `, ${replicas} replicas` : ''}).`,
+        ...urls.map((u, k) => `  API          ${u.gatewayUrl}   ${k === 0 ? `(try: curl ${u.gatewayUrl}/healthz)` : `(replica ${k + 1})`}`),
         `  Temporal UI  ${ui}`,
-        `  invoicing    ${system.invoicingUrl}   revenue ${system.revenueUrl}   ar ${system.arUrl}`,
+        ...urls.map((u) => `  invoicing    ${u.invoicingUrl}   revenue ${u.revenueUrl}   ar ${u.arUrl}`),
         `  data         ${dataDir}`,
         'Press Ctrl-C to stop.',
         '',
@@ -67,4 +130,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+if (require.main === module) void main();

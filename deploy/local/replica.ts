@@ -1,0 +1,28 @@
+/**
+ * One replica of the whole system (the four services, the gateway and a worker) in its own process,
+ * started by `npm start -- --replicas N` beside the others on one Temporal and one store. Tells its
+ * parent its URLs over IPC; stops cleanly on SIGTERM/SIGINT.
+ */
+import { loadConfig } from '../../libs/config';
+import { createLogger } from '../../libs/logger';
+import { startSystem, type RunningSystem } from './system';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const replica = process.env.TOLLGATE_REPLICA ?? '1';
+  const logger = createLogger('tollgate', config.LOG_LEVEL).child({ replica });
+  const system: RunningSystem = await startSystem(config, logger);
+  const stop = async () => {
+    await system.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+  const { gatewayUrl, invoicingUrl, revenueUrl, arUrl } = system;
+  process.send?.({ ready: true, gatewayUrl, invoicingUrl, revenueUrl, arUrl });
+}
+
+main().catch((err) => {
+  process.stderr.write(`replica failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+});
