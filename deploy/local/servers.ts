@@ -134,7 +134,7 @@ export async function startTemporalDevServer(opts: {
   return server;
 }
 
-export async function startFerretDb(opts: { host?: string; port: number; dataDir: string; timeoutMs?: number }): Promise<LocalServer> {
+export async function startFerretDb(opts: { host?: string; port: number; dataDir: string; timeoutMs?: number; binary?: string }): Promise<LocalServer> {
   const host = opts.host ?? '127.0.0.1';
   const dir = path.resolve(opts.dataDir);
   mkdirSync(dir, { recursive: true });
@@ -142,7 +142,7 @@ export async function startFerretDb(opts: { host?: string; port: number; dataDir
     '--handler=sqlite', `--sqlite-url=file:${dir}/`, `--state-dir=${dir}`, `--listen-addr=${host}:${opts.port}`,
     '--telemetry=disable', '--debug-addr=-', '--log-level=warn',
   ];
-  const { child, output } = launch(toolPath('ferretdb'), args);
+  const { child, output } = launch(opts.binary ?? toolPath('ferretdb'), args);
   const address = `mongodb://${host}:${opts.port}/`;
   const server: LocalServer = { name: 'ferretdb', address, process: child, stop: stopper(child) };
   try {
