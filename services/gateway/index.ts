@@ -33,12 +33,13 @@ export async function startGateway(config: GatewayConfig, deps: { client: Client
   const conn = await connectDatabase({ url: config.MONGO_URL, dbName: databaseName(config.MONGO_DB_PREFIX, 'gateway'), logger: log });
   const idempotency = idempotencyRepository(conn, { ttlMs: config.TOLLGATE_IDEMPOTENCY_TTL_HOURS * 3_600_000 });
   await ensureIndexes(conn);
-  const purge = () => idempotency.purgeExpired().then(
+  const purge = (all: boolean) => (all ? idempotency.purgeAll() : idempotency.purgeExpired()).then(
     (n) => n > 0 && log.info({ purged: n }, 'expired idempotency records purged'),
     (err: unknown) => log.warn({ err }, 'purging expired idempotency records failed'),
   );
-  void purge();
-  const purgeTimer = setInterval(() => void purge(), PURGE_EVERY_MS);
+  // Once at start by a scan (records older than the hourly look-back), then by expiry hour.
+  void purge(true);
+  const purgeTimer = setInterval(() => void purge(false), PURGE_EVERY_MS);
   purgeTimer.unref();
 
   const app = createApp({

@@ -267,6 +267,18 @@ describe('Idempotency-Key', () => {
     expect(res.body.contractId).toBe(terms.contractId);
     expect(await repo.purgeExpired(new Date(Date.now() + 23 * 3_600_000))).toBe(0);
   });
+
+  it('purges records by the hour they expired in, and keeps those not yet expired', async () => {
+    const repo = idempotencyRepository(conn, { ttlMs: 3_600_000 });
+    const at = new Date(Date.UTC(2031, 0, 1, 10, 30));
+    const claim = (key: string, when: Date) => repo.claim({ identity: 'key:purge', key, method: 'POST', path: '/x', requestHash: 'h' }, when);
+    await claim(uniqueId('p'), at); // expires 11:30
+    await claim(uniqueId('p'), new Date(at.getTime() + 3_600_000)); // expires 12:30
+    expect(await repo.purgeExpired(new Date(Date.UTC(2031, 0, 1, 12, 45)))).toBe(1);
+    expect(await repo.model.countDocuments({ identity: 'key:purge' })).toBe(1);
+    expect(await repo.purgeExpired(new Date(Date.UTC(2031, 0, 1, 13, 5)))).toBe(1);
+    expect(await repo.model.countDocuments({ identity: 'key:purge' })).toBe(0);
+  });
 });
 
 describe('webhooks', () => {

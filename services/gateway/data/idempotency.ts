@@ -3,7 +3,9 @@
  * `Idempotency-Key`, and of webhook events (keyed by event id). A request claims its key by
  * inserting a record under the unique index (identity, key) — the only write FerretDB makes atomic
  * under concurrency — then saves its response into the record it owns. FerretDB has no TTL
- * indexes: each record carries `expiresAt`; expired records are ignored and purged here.
+ * indexes: each record carries `expiresAt`; expired records are ignored and purged here, by the
+ * hour they expired in (`expiresHour`, an indexed string), so a purge is a few indexed deletes
+ * however many records there are.
  */
 import { Schema, type Connection, type Types } from 'mongoose';
 import { isDuplicateKeyError } from '../../../libs/mongo';
@@ -22,6 +24,8 @@ export interface IdempotencyRecord {
   body?: string;
   createdAt: Date;
   expiresAt: Date;
+  /** The UTC hour `expiresAt` falls in, `2026-12-01T09`: purged a bucket at a time. */
+  expiresHour?: string;
   /** An in-progress claim older than this is abandoned (its gateway died): it may be taken over. */
   staleAt: Date;
 }
@@ -38,12 +42,21 @@ const schema = new Schema<IdempotencyRecord>(
     body: String,
     createdAt: { type: Date, required: true },
     expiresAt: { type: Date, required: true },
+    expiresHour: { type: String, index: true },
     staleAt: { type: Date, required: true },
   },
   { versionKey: false, collection: 'idempotency_records' },
 );
 schema.index({ identity: 1, key: 1 }, { unique: true });
 schema.index({ expiresAt: 1 });
+
+const HOUR_MS = 3_600_000;
+/** How far back each purge looks for expiry hours (a gateway down longer is caught by purgeAll). */
+const PURGE_LOOKBACK_HOURS = 72;
+
+export function expiryHour(at: Date): string {
+  return at.toISOString().slice(0, 13);
+}
 
 export type ClaimResult =
   | { kind: 'claimed'; id: Types.ObjectId }
@@ -74,6 +87,7 @@ export function idempotencyRepository(conn: Connection, opts: { ttlMs: number; s
             state: 'in_progress',
             createdAt: now,
             expiresAt: new Date(now.getTime() + opts.ttlMs),
+            expiresHour: expiryHour(new Date(now.getTime() + opts.ttlMs)),
             staleAt: new Date(now.getTime() + staleMs),
           });
           return { kind: 'claimed', id: created._id };
@@ -96,8 +110,20 @@ export function idempotencyRepository(conn: Connection, opts: { ttlMs: number; s
       await Model.deleteOne({ _id: id });
     },
 
-    /** Deletes every expired record; returns how many. */
+    /**
+     * Deletes the records that expired in the hours before the current one (one indexed delete per
+     * hour); returns how many. Safe when several gateways run it at once.
+     */
     async purgeExpired(now = new Date()): Promise<number> {
+      let deleted = 0;
+      for (let h = 1; h <= PURGE_LOOKBACK_HOURS; h += 1) {
+        deleted += (await Model.deleteMany({ expiresHour: expiryHour(new Date(now.getTime() - h * HOUR_MS)) })).deletedCount ?? 0;
+      }
+      return deleted;
+    },
+
+    /** Deletes every expired record by a scan (once at start: records older than the look-back). */
+    async purgeAll(now = new Date()): Promise<number> {
       return (await Model.deleteMany({ expiresAt: { $lte: now } })).deletedCount ?? 0;
     },
 
