@@ -4,11 +4,17 @@
  * entry (revenue service), the invoice's payment status (invoicing service) and the "invoice paid"
  * signal to the contract workflow (Temporal).
  *
- * Concurrency without transactions: FerretDB updates a document as an unisolated read-modify-write,
- * so every AR write runs under an in-process lock per book (scope, customer, currency); the money
- * facts themselves are unique-keyed inserts (see data/receivables.ts), so no step can apply twice.
+ * Concurrency without transactions, with any number of AR processes on one database: FerretDB
+ * updates a document as an unisolated read-modify-write (concurrent updates lose writes, an
+ * update's filter excludes nobody), and only an insert under a unique index is atomic. So every
+ * money fact is such an insert, and every one that depends on what was read before is a
+ * compare-and-set: an application takes the invoice's next `seq` and its source's next `draw`, both
+ * unique, so one computed from a stale read (another process applied meanwhile) is refused and
+ * recomputed (`apply`). Documents that are updated (receivable totals, payment progress) are caches
+ * of those facts, rewritten until a read shows them right. The in-process lock per book (scope,
+ * customer, currency) only spares one process's requests from racing each other.
  * Crash safety: each request stores its fact first, then does its effects; a replay of the same
- * request, or the periodic sweep (`resumePending`), finishes whatever is not done.
+ * request, or the periodic sweep (`resumePending`) of any process, finishes whatever is not done.
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -64,6 +70,36 @@ export function receivableStatus(amount: string, paid: Dec, credited: Dec): Rece
   return paid.greaterThan(0) ? 'paid' : 'credited';
 }
 
+/** What a receivable's applications make of it. Revision 1 is the invoice as opened; each application adds one. */
+export function receivableState(r: Pick<ReceivableDoc, 'amount' | 'currency'>, apps: readonly ApplicationDoc[]) {
+  const paid = sumMoney(apps.filter((a) => a.kind !== 'credit_memo').map((a) => a.amount));
+  const credited = sumMoney(apps.filter((a) => a.kind === 'credit_memo').map((a) => a.amount));
+  const status = receivableStatus(r.amount, paid, credited);
+  return {
+    paidAmount: formatMoney(paid, r.currency),
+    creditedAmount: formatMoney(credited, r.currency),
+    openAmount: formatMoney(dec(r.amount).minus(paid).minus(credited), r.currency),
+    status,
+    ...(status === 'paid' ? { paidOn: apps[apps.length - 1]!.date } : {}),
+    revision: apps.length + 1,
+  };
+}
+
+/** Something applications draw on, up to its amount: a payment, a credit memo or a credit lot. */
+interface Source {
+  ref: string;
+  amount: string;
+  kind: ApplicationDoc['kind'];
+  paymentId?: string;
+  lotId?: string;
+}
+
+const paymentSource = (p: PaymentDoc): Source => ({ ref: `payment:${p.paymentId}`, amount: p.amount, kind: 'payment', paymentId: p.paymentId });
+const lotSource = (l: CreditLotDoc): Source => ({ ref: `credit:${l.lotId}`, amount: l.amount, kind: 'credit', lotId: l.lotId });
+
+/** How often a cached document is rewritten before giving up until the next change (a lost update is rare). */
+const CACHE_WRITES = 5;
+
 export function createReceivableUseCases(repo: ReceivableRepository, deps: ArDeps) {
   const log = deps.logger;
   const now = deps.now ?? (() => new Date());
@@ -71,54 +107,59 @@ export function createReceivableUseCases(repo: ReceivableRepository, deps: ArDep
   const lockKey = (scope: string, customerId: string, currency: string) => `${scope}|${customerId}|${currency}`;
   const locked = <T>(r: { scope: string; customerId: string; currency: string }, fn: () => Promise<T>) => mutex.run(lockKey(r.scope, r.customerId, r.currency), fn);
 
-  // ---- everything below marked "(locked)" runs under the book's lock ----
+  // ---- everything below marked "(locked)" runs under the book's lock (in this process only) ----
 
-  /** (locked) Recomputes a receivable's totals and status from its applications; marks what must be told. */
-  async function refresh(invoiceNumber: string): Promise<ReceivableDoc> {
-    const r = (await repo.receivables.findByInvoice(invoiceNumber))!;
-    const apps = await repo.applications.forInvoice(invoiceNumber);
-    const paid = sumMoney(apps.filter((a) => a.kind !== 'credit_memo').map((a) => a.amount));
-    const credited = sumMoney(apps.filter((a) => a.kind === 'credit_memo').map((a) => a.amount));
-    const status = receivableStatus(r.amount, paid, credited);
-    const next: Partial<ReceivableDoc> = {
-      paidAmount: formatMoney(paid, r.currency),
-      creditedAmount: formatMoney(credited, r.currency),
-      openAmount: formatMoney(dec(r.amount).minus(paid).minus(credited), r.currency),
-      status,
-    };
-    if (status === 'paid') next.paidOn = apps[apps.length - 1]!.date;
-    const changed = (Object.keys(next) as (keyof ReceivableDoc)[]).some((k) => next[k] !== r[k]);
-    if (!changed) return r;
-    next.revision = (r.revision ?? 1) + 1;
-    if (status === 'paid' && (r.signal ?? 'none') === 'none') next.signal = 'pending';
-    await repo.receivables.update(invoiceNumber, next);
-    return { ...r, ...next };
+  /**
+   * (locked) Brings a receivable's cached totals, status and revision up to its applications, with
+   * what has been told (`told`: a reported revision, a signal). Every update of a receivable goes
+   * through here: the store may lose an update to another process's concurrent update of the same
+   * document, so it reads back and writes again until the document holds what is known.
+   */
+  async function refresh(invoiceNumber: string, told: Pick<Partial<ReceivableDoc>, 'syncedRevision' | 'signal'> = {}): Promise<ReceivableDoc> {
+    for (let write = 0; ; write += 1) {
+      const [r, apps] = await Promise.all([repo.receivables.findByInvoice(invoiceNumber), repo.applications.forInvoice(invoiceNumber)]);
+      const next: Partial<ReceivableDoc> = receivableState(r!, apps);
+      if (told.syncedRevision !== undefined && told.syncedRevision > (r!.syncedRevision ?? 0)) next.syncedRevision = told.syncedRevision;
+      if (told.signal) next.signal = told.signal;
+      else if (next.status === 'paid' && (r!.signal ?? 'none') === 'none') next.signal = 'pending';
+      const stale = (Object.keys(next) as (keyof ReceivableDoc)[]).some((k) => next[k] !== (k === 'revision' ? (r!.revision ?? 1) : r![k]));
+      if (!stale || write === CACHE_WRITES) return { ...r!, ...next };
+      await repo.receivables.update(invoiceNumber, next);
+    }
   }
 
   /**
-   * (locked) Applies up to `amount` to a receivable, at most its open amount, once per ref.
-   * Returns what this ref has applied and whether it was applied now.
+   * (locked) Applies what is left of a source to a receivable, at most its open amount, once per
+   * source and receivable. The insert is a compare-and-set on both sides: `seq` is the receivable's
+   * next application and `draw` the source's next draw, both unique, so if another process applied
+   * to either since they were read, it is refused and recomputed. Returns what this source has
+   * applied here, whether it was applied now, and what is left of the source.
    */
-  async function apply(invoiceNumber: string, app: Omit<ApplicationDoc, 'seq' | 'invoiceNumber' | 'createdAt'>): Promise<{ amount: Dec; fresh: boolean }> {
+  async function apply(invoiceNumber: string, source: Source, date: string): Promise<{ amount: Dec; fresh: boolean; left: Dec }> {
     for (;;) {
-      const r = (await repo.receivables.findByInvoice(invoiceNumber))!;
-      const apps = await repo.applications.forInvoice(invoiceNumber);
-      const existing = apps.find((a) => a.ref === app.ref);
+      const [r, apps, drawn] = await Promise.all([
+        repo.receivables.findByInvoice(invoiceNumber), repo.applications.forInvoice(invoiceNumber), repo.applications.forSource(source.ref),
+      ]);
+      const left = dec(source.amount).minus(sumMoney(drawn.map((a) => a.amount)));
+      // Looked for in both reads: made at once, either may be the older one, and missing an
+      // existing application would leave this source's share here looking like nothing.
+      const existing = drawn.find((a) => a.invoiceNumber === invoiceNumber) ?? apps.find((a) => a.ref === source.ref);
       if (existing) {
-        await refresh(invoiceNumber);
-        return { amount: dec(existing.amount), fresh: false };
+        await refresh(invoiceNumber); // heals a cache left stale by a crash
+        return { amount: dec(existing.amount), fresh: false, left };
       }
-      const open = dec(r.amount).minus(sumMoney(apps.map((a) => a.amount)));
-      const amount = Dec.min(open, app.amount);
-      if (amount.lessThanOrEqualTo(0)) return { amount: new Dec(0), fresh: false };
+      const amount = Dec.min(dec(r!.amount).minus(sumMoney(apps.map((a) => a.amount))), left);
+      if (amount.lessThanOrEqualTo(0)) return { amount: new Dec(0), fresh: false, left };
       const inserted = await repo.applications.insert({
-        ...app, invoiceNumber, seq: apps.length + 1, amount: formatMoney(amount, r.currency), createdAt: now().toISOString(),
+        invoiceNumber, seq: apps.length + 1, kind: source.kind, ref: source.ref, draw: `${source.ref}#${drawn.length + 1}`,
+        ...(source.paymentId ? { paymentId: source.paymentId } : {}), ...(source.lotId ? { lotId: source.lotId } : {}),
+        amount: formatMoney(amount, r!.currency), date, todo: 'settle', createdAt: now().toISOString(),
       });
       if (inserted) {
         await refresh(invoiceNumber);
-        return { amount, fresh: true };
+        return { amount, fresh: true, left: left.minus(amount) };
       }
-      // Another writer appended first (another process): read again.
+      // Another process applied to this receivable or from this source first: read again.
     }
   }
 
@@ -137,48 +178,67 @@ export function createReceivableUseCases(repo: ReceivableRepository, deps: ArDep
       for (const lot of lots) {
         if (lot.remaining.lessThanOrEqualTo(0)) continue;
         const date = lot.date > target.issueDate ? lot.date : target.issueDate;
-        const { amount, fresh } = await apply(target.invoiceNumber, { kind: 'credit', ref: `credit:${lot.lotId}`, lotId: lot.lotId, amount: formatMoney(lot.remaining, currency), date });
-        if (fresh) {
-          lot.remaining = lot.remaining.minus(amount);
-          touched.push(target.invoiceNumber);
-        }
+        const { fresh, left } = await apply(target.invoiceNumber, lotSource(lot), date);
+        lot.remaining = left; // also what other processes have used meanwhile
+        if (fresh) touched.push(target.invoiceNumber);
       }
     }
     return touched;
   }
 
-  /** (locked) Tells invoicing the receivable's status and the workflow that it is paid, if not done yet. */
+  /** Tells invoicing the receivable's state at this revision (one report per revision, the same from any process); true when done. */
+  async function report(r: ReceivableDoc, state: ReturnType<typeof receivableState>): Promise<boolean> {
+    if ((r.syncedRevision ?? 0) >= state.revision) return true;
+    if (!deps.invoicing) return false;
+    const body: PaymentStatusRequest = {
+      status: state.status === 'paid' || state.status === 'partially_paid' ? state.status : 'issued',
+      paidAmount: state.paidAmount,
+      openAmount: state.openAmount,
+      revision: state.revision,
+    };
+    try {
+      await deps.invoicing.post(`/invoices/${encodeURIComponent(r.invoiceNumber)}/status`, body);
+    } catch (err) {
+      if (!(err instanceof ServiceError && err.status === 404)) {
+        log.warn({ invoiceNumber: r.invoiceNumber, err: (err as Error).message }, 'reporting payment status to invoicing failed; will retry');
+        return false;
+      }
+      log.warn({ invoiceNumber: r.invoiceNumber }, 'invoicing has no such invoice; status not reported');
+    }
+    await refresh(r.invoiceNumber, { syncedRevision: state.revision });
+    return true;
+  }
+
+  /** Signals `invoicePaid` to the contract workflow once the receivable is paid (a repeat is ignored there); true when done. */
+  async function signalPaid(r: ReceivableDoc, state: ReturnType<typeof receivableState>): Promise<boolean> {
+    if (state.status !== 'paid' || r.signal === 'done' || r.signal === 'no_workflow') return true;
+    if (!deps.temporal) return false;
+    try {
+      await deps.temporal.workflow.getHandle(contractWorkflowId(r.contractId)).signal(invoicePaidSignal, { invoiceNumber: r.invoiceNumber, paidOn: state.paidOn! });
+      await refresh(r.invoiceNumber, { signal: 'done' });
+      log.info({ invoiceNumber: r.invoiceNumber, contractId: r.contractId }, 'invoicePaid signalled');
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) {
+        log.warn({ invoiceNumber: r.invoiceNumber, err: (err as Error).message }, 'signalling invoicePaid failed; will retry');
+        return false;
+      }
+      log.warn({ invoiceNumber: r.invoiceNumber, contractId: r.contractId }, 'no contract workflow to signal');
+      await refresh(r.invoiceNumber, { signal: 'no_workflow' });
+    }
+    return true;
+  }
+
+  /**
+   * (locked) Tells invoicing and the workflow what the receivable's applications make of it, if not
+   * done yet; then those applications leave the sweep's work. An application made meanwhile keeps
+   * its mark, so its revision is reported by whoever settles next.
+   */
   async function settle(invoiceNumber: string): Promise<void> {
-    const r = (await repo.receivables.findByInvoice(invoiceNumber))!;
-    if ((r.syncedRevision ?? 0) < (r.revision ?? 1) && deps.invoicing) {
-      const body: PaymentStatusRequest = {
-        status: r.status === 'paid' || r.status === 'partially_paid' ? r.status : 'issued',
-        paidAmount: r.paidAmount ?? zero(r.currency),
-        openAmount: r.openAmount,
-        revision: r.revision,
-      };
-      try {
-        await deps.invoicing.post(`/invoices/${encodeURIComponent(invoiceNumber)}/status`, body);
-        await repo.receivables.update(invoiceNumber, { syncedRevision: r.revision });
-      } catch (err) {
-        if (err instanceof ServiceError && err.status === 404) {
-          log.warn({ invoiceNumber }, 'invoicing has no such invoice; status not reported');
-          await repo.receivables.update(invoiceNumber, { syncedRevision: r.revision });
-        } else log.warn({ invoiceNumber, err: (err as Error).message }, 'reporting payment status to invoicing failed; will retry');
-      }
-    }
-    if (r.signal === 'pending' && deps.temporal) {
-      try {
-        await deps.temporal.workflow.getHandle(contractWorkflowId(r.contractId)).signal(invoicePaidSignal, { invoiceNumber, paidOn: r.paidOn! });
-        await repo.receivables.update(invoiceNumber, { signal: 'done' });
-        log.info({ invoiceNumber, contractId: r.contractId }, 'invoicePaid signalled');
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) {
-          log.warn({ invoiceNumber, contractId: r.contractId }, 'no contract workflow to signal');
-          await repo.receivables.update(invoiceNumber, { signal: 'no_workflow' });
-        } else log.warn({ invoiceNumber, err: (err as Error).message }, 'signalling invoicePaid failed; will retry');
-      }
-    }
+    const [r, apps] = await Promise.all([repo.receivables.findByInvoice(invoiceNumber), repo.applications.forInvoice(invoiceNumber)]);
+    const state = receivableState(r!, apps);
+    const reported = await report(r!, state);
+    const signalled = await signalPaid(r!, state);
+    if (reported && signalled) await repo.applications.settled(apps.filter((a) => a.todo));
   }
 
   /** (locked) The receivables a payment goes to: the named ones oldest first, then the book's other open ones oldest first. */
@@ -188,34 +248,58 @@ export function createReceivableUseCases(repo: ReceivableRepository, deps: ArDep
     return [...named, ...open.filter((r) => !p.invoiceNumbers.includes(r.invoiceNumber))];
   }
 
-  /** Applies, books and settles a payment; each step is skipped when already done, so it can run again. */
+  /**
+   * (locked) Applies a payment to its targets and keeps the rest as a credit lot; returns that rest.
+   * The targets were fixed when the payment was recorded, so every process walks the same
+   * receivables in the same order, and once any walk has ended no further application of the
+   * payment is possible (each target has its share, is settled, or the payment is used up): the
+   * rest each walk computes afterwards is the same, and its lot (unique per payment) is created once.
+   */
+  async function allocate(p: PaymentDoc): Promise<Dec> {
+    const source = paymentSource(p);
+    const lotId = `payment:${p.paymentId}`;
+    let lot = await repo.lots.findById(lotId);
+    if (!lot) {
+      for (const n of p.targets ?? (await paymentTargets(p)).map((r) => r.invoiceNumber)) {
+        if ((await apply(n, source, p.date)).left.lessThanOrEqualTo(0)) break;
+      }
+      const rest = dec(p.amount).minus(sumMoney((await repo.applications.forSource(source.ref)).map((a) => a.amount)));
+      if (rest.lessThanOrEqualTo(0)) return new Dec(0);
+      await repo.lots.insert({
+        lotId, scope: p.scope, customerId: p.customerId, currency: p.currency, sandbox: p.sandbox,
+        ...(p.sandbox ? { contractId: p.contractId } : {}),
+        source: { type: 'payment', ref: p.paymentId }, date: p.date, amount: formatMoney(rest, p.currency), createdAt: now().toISOString(),
+      });
+      lot = (await repo.lots.findById(lotId))!; // ours, or the same one another process created first
+    }
+    // Receivables opened after the payment was recorded are not among its targets: like any new
+    // invoice they take the customer's credit (listed after the lot exists, so none is missed).
+    const open = await repo.receivables.list({ scope: p.scope, customerId: p.customerId, currency: p.currency, statuses: OPEN_STATUSES });
+    for (const n of new Set(await applyCredit(p.scope, p.customerId, p.currency, open))) await settle(n);
+    return dec(lot.amount);
+  }
+
+  /**
+   * Records what has been done for a payment (each field only ever moves forward). Another
+   * process's concurrent update may lose it, so it reads back and writes again until it holds.
+   */
+  async function markPayment(paymentId: string, done: Partial<PaymentDoc>): Promise<void> {
+    const set = Object.fromEntries(Object.entries(done).filter(([, v]) => v !== undefined)) as Partial<PaymentDoc>;
+    for (let write = 0; write <= CACHE_WRITES; write += 1) {
+      const stored = (await repo.payments.findById(paymentId))!;
+      if ((Object.keys(set) as (keyof PaymentDoc)[]).every((k) => stored[k] === set[k])) return;
+      await repo.payments.update(paymentId, set);
+    }
+  }
+
+  /** Applies, books and settles a payment; each step is skipped when already done, so it can run again, in any process, at once. */
   async function processPayment(paymentId: string): Promise<PaymentDoc> {
     const first = (await repo.payments.findById(paymentId))!;
     return locked(first, async () => {
       let p = (await repo.payments.findById(paymentId))!;
-      const lotId = `payment:${p.paymentId}`;
-      const ref = `payment:${p.paymentId}`;
       if (p.state !== 'applied') {
-        const lotExists = (await repo.lots.list({ scope: p.scope, customerId: p.customerId, currency: p.currency })).some((l) => l.lotId === lotId);
-        if (!lotExists) {
-          let remaining = dec(p.amount).minus(sumMoney((await repo.applications.forPayment(paymentId)).map((a) => a.amount)));
-          for (const r of await paymentTargets(p)) {
-            if (remaining.lessThanOrEqualTo(0)) break;
-            const { amount, fresh } = await apply(r.invoiceNumber, { kind: 'payment', ref, paymentId, amount: formatMoney(remaining, p.currency), date: p.date });
-            if (fresh) remaining = remaining.minus(amount);
-          }
-          remaining = dec(p.amount).minus(sumMoney((await repo.applications.forPayment(paymentId)).map((a) => a.amount)));
-          if (remaining.greaterThan(0)) {
-            await repo.lots.insert({
-              lotId, scope: p.scope, customerId: p.customerId, currency: p.currency, sandbox: p.sandbox,
-              ...(p.sandbox ? { contractId: p.contractId } : {}),
-              source: { type: 'payment', ref: p.paymentId }, date: p.date, amount: formatMoney(remaining, p.currency), createdAt: now().toISOString(),
-            });
-          }
-        }
-        const applied = sumMoney((await repo.applications.forPayment(paymentId)).map((a) => a.amount));
-        p = { ...p, state: 'applied', unapplied: formatMoney(dec(p.amount).minus(applied), p.currency) };
-        await repo.payments.update(paymentId, { state: p.state, unapplied: p.unapplied });
+        p = { ...p, state: 'applied', unapplied: formatMoney(await allocate(p), p.currency) };
+        await markPayment(paymentId, { state: p.state, unapplied: p.unapplied });
       }
       if (!p.postedToLedger) {
         if (!deps.revenue) throw new AppError('unavailable', 'AR has no revenue service to post payments to');
@@ -226,19 +310,17 @@ export function createReceivableUseCases(repo: ReceivableRepository, deps: ArDep
         try {
           const entry = await deps.revenue.post<JournalEntry>('/postings', posting, { idempotencyKey: `payment:${p.contractId}:${p.paymentId}` });
           p = { ...p, postedToLedger: true, ledgerEntryId: entry.entryId };
-          await repo.payments.update(paymentId, { postedToLedger: true, ledgerEntryId: entry.entryId });
+          await markPayment(paymentId, { postedToLedger: true, ledgerEntryId: entry.entryId });
         } catch (err) {
           log.warn({ paymentId, err: (err as Error).message }, 'posting the payment to the ledger failed; will retry');
         }
       }
       const touched = [...new Set((await repo.applications.forPayment(paymentId)).map((a) => a.invoiceNumber))];
       for (const n of touched) await settle(n);
-      const unsettled = (await Promise.all(touched.map((n) => repo.receivables.findByInvoice(n)))).some(
-        (r) => r && ((r.syncedRevision < r.revision && deps.invoicing) || (r.signal === 'pending' && deps.temporal)),
-      );
-      if (p.postedToLedger && !unsettled && !p.settled) {
+      // Each receivable's own report is the sweep's work (its applications' marks); the payment is done.
+      if (p.postedToLedger) {
         p = { ...p, settled: true };
-        await repo.payments.update(paymentId, { settled: true });
+        await markPayment(paymentId, { state: p.state, unapplied: p.unapplied, postedToLedger: true, ledgerEntryId: p.ledgerEntryId, settled: true });
       }
       return p;
     });
@@ -246,8 +328,8 @@ export function createReceivableUseCases(repo: ReceivableRepository, deps: ArDep
 
   async function toPayment(p: PaymentDoc): Promise<Payment> {
     const apps = await repo.applications.forPayment(p.paymentId);
-    const { idempotencyKey, requestHash: h, scope, settled, ...rest } = p;
-    void [idempotencyKey, h, scope, settled];
+    const { idempotencyKey, requestHash: h, scope, settled, targets, ...rest } = p;
+    void [idempotencyKey, h, scope, settled, targets];
     return {
       ...rest,
       allocations: apps.map((a) => ({ invoiceNumber: a.invoiceNumber, amount: a.amount })),
@@ -255,10 +337,23 @@ export function createReceivableUseCases(repo: ReceivableRepository, deps: ArDep
     };
   }
 
+  /** Runs one item of the sweep; a failure is logged and left for the next sweep, not allowed to stop the others. */
+  async function orLog(context: Record<string, string>, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      log.error({ ...context, err }, 'AR sweep item failed; will retry');
+    }
+  }
+
   function toReceivable(doc: ReceivableDoc, apps?: ApplicationDoc[]): Receivable {
     const { scope, revision, syncedRevision, signal, ...rest } = withoutStorageFields(doc);
     void [scope, revision, syncedRevision, signal];
-    return apps ? { ...rest, applications: apps.map((a) => ({ kind: a.kind, ref: a.ref, amount: a.amount, date: a.date })) } : rest;
+    if (!apps) return rest;
+    // With its applications at hand, the receivable is shown as they make it (the cache may lag).
+    const { revision: r, ...state } = receivableState(doc, apps);
+    void r;
+    return { ...rest, ...state, applications: apps.map((a) => ({ kind: a.kind, ref: a.ref, amount: a.amount, date: a.date })) };
   }
 
   return {
@@ -345,6 +440,7 @@ export function createReceivableUseCases(repo: ReceivableRepository, deps: ArDep
             contractId,
             sandbox: input.sandbox,
             scope,
+            targets: targets.map((r) => r.invoiceNumber),
             state: 'received',
             postedToLedger: false,
             settled: false,
@@ -380,7 +476,9 @@ export function createReceivableUseCases(repo: ReceivableRepository, deps: ArDep
           return { creditMemo: withoutStorageFields(doc), created: false };
         }
         const amount = formatMoney(input.amount, r.currency);
-        const { amount: applied } = await apply(r.invoiceNumber, { kind: 'credit_memo', ref: `cm:${input.creditMemoNumber}`, amount, date: input.date });
+        // Its one target is its invoice: once applied (by this or another process) the split is final,
+        // so every process computes the same credit and the lot (unique per memo) is created once.
+        const { amount: applied } = await apply(r.invoiceNumber, { kind: 'credit_memo', ref: `cm:${input.creditMemoNumber}`, amount }, input.date);
         const toCredit = dec(amount).minus(applied);
         if (toCredit.greaterThan(0)) {
           await repo.lots.insert({
@@ -420,20 +518,31 @@ export function createReceivableUseCases(repo: ReceivableRepository, deps: ArDep
       });
     },
 
-    /** Finishes what a crash or an unreachable service left undone (ledger posting, invoicing status, workflow signal). */
+    /**
+     * Finishes what a crash or an unreachable service left undone (application, ledger posting,
+     * invoicing status, workflow signal), found by index: payments not settled, applications still
+     * marked. Safe in several processes at once: every step is a unique insert or an idempotent call.
+     */
     async resumePending(): Promise<{ payments: number; receivables: number }> {
       const payments = await repo.payments.unsettled();
-      for (const p of payments) await processPayment(p.paymentId);
-      const receivables = await repo.receivables.unsettled();
-      for (const r of receivables) await locked(r, () => settle(r.invoiceNumber));
-      return { payments: payments.length, receivables: receivables.length };
+      for (const p of payments) await orLog({ paymentId: p.paymentId }, () => processPayment(p.paymentId));
+      const invoiceNumbers = [...new Set((await repo.applications.pending()).map((a) => a.invoiceNumber))];
+      for (const n of invoiceNumbers) {
+        await orLog({ invoiceNumber: n }, async () => {
+          const r = await repo.receivables.findByInvoice(n);
+          if (r) await locked(r, () => settle(n));
+        });
+      }
+      return { payments: payments.length, receivables: invoiceNumbers.length };
     },
 
     /** For reports: receivables, their applications and the credit lots of a book. */
     async book(q: { currency: string; customerId?: string; contractId?: string; sandbox: boolean; issuedTo?: string }) {
       const scope = scopeOf(q.sandbox, q.contractId);
-      const receivables = (await repo.receivables.list({ scope, currency: q.currency, customerId: q.customerId, issuedTo: q.issuedTo }))
-        .filter((r) => q.sandbox || !q.contractId || r.contractId === q.contractId);
+      // One real contract's report reads that contract's receivables (by its index), not the whole book's.
+      const oneContract = q.contractId && !q.sandbox ? { contractId: q.contractId } : { scope };
+      const receivables = (await repo.receivables.list({ ...oneContract, currency: q.currency, customerId: q.customerId, issuedTo: q.issuedTo }))
+        .filter((r) => r.scope === scope);
       const applications = await repo.applications.forInvoices(receivables.map((r) => r.invoiceNumber));
       // Customer credit belongs to the customer, not to one contract: a report on one real contract shows none.
       const lots = q.contractId && !q.sandbox ? [] : await repo.lots.list({ scope, currency: q.currency, customerId: q.customerId });

@@ -2,10 +2,17 @@
  * The AR database: receivables, the applications against them (payments, credit memos, customer
  * credit), payments, AR's record of credit memos and customer-credit lots. Returns plain objects.
  *
- * Money facts are append-only documents with unique keys, so a replayed step can never apply twice:
- * an application is unique per (invoiceNumber, ref) and per (invoiceNumber, seq); a credit lot per
- * lotId; a payment and a credit memo per idempotency key. Receivable totals and status are a cache
- * recomputed from the applications.
+ * Money facts are append-only documents with unique keys, so a replayed step can never apply twice
+ * and two processes can never both apply against one stale read: an application is unique per
+ * (invoiceNumber, ref), per (invoiceNumber, seq) (the invoice's n-th application) and per `draw`
+ * (the n-th draw on its source, `<ref>#<n>`); a credit lot per lotId; a payment and a credit memo
+ * per idempotency key. Receivable totals and status are a cache recomputed from the applications.
+ *
+ * Every read of a request, a one-customer or one-contract report and the sweep is an equality on
+ * an indexed field that selects one receivable's, one payment's, one source's, one lot's, one
+ * contract's or one customer's documents (the store answers nothing else from an index, see
+ * docs/local-stack.md); lists of keys are read key by key. The sweep finds its work by index too:
+ * payments not `settled`, and applications still marked `todo`.
  */
 import { Schema, type Connection } from 'mongoose';
 import type { ArCreditMemo, Payment, Receivable } from '../api';
@@ -24,13 +31,19 @@ export interface ReceivableDoc extends Receivable {
 
 export interface ApplicationDoc {
   invoiceNumber: string;
+  /** The invoice's n-th application (1, 2, …). */
   seq: number;
   kind: 'payment' | 'credit_memo' | 'credit';
+  /** The source drawn on: `payment:<paymentId>`, `cm:<creditMemoNumber>` or `credit:<lotId>`. */
   ref: string;
+  /** `<ref>#<n>`: the source's n-th draw (absent on applications written before draws). */
+  draw?: string;
   amount: string;
   date: string;
   paymentId?: string;
   lotId?: string;
+  /** `settle` until invoicing and the workflow have been told about this application (the sweep's index). */
+  todo?: 'settle';
   createdAt: string;
 }
 
@@ -39,6 +52,12 @@ export interface PaymentDoc extends Omit<Payment, 'allocations' | 'unapplied'> {
   requestHash: string;
   scope: string;
   unapplied?: string;
+  /**
+   * The receivables the payment goes to, in order, fixed when it was recorded so that every
+   * process applying it walks the same invoices (absent on payments recorded before).
+   */
+  targets?: string[];
+  /** Applied and posted to the ledger (each receivable's report is its applications' `todo`): false is the sweep's index. */
   settled: boolean;
 }
 
@@ -93,11 +112,14 @@ const applicationSchema = new Schema<ApplicationDoc>(
     invoiceNumber: { type: String, required: true },
     seq: { type: Number, required: true },
     kind: { type: String, required: true },
-    ref: { type: String, required: true },
+    ref: { type: String, required: true, index: true },
+    // Sparse: applications written before draws have none (several missing values must not collide).
+    draw: { type: String, unique: true, sparse: true },
     amount: { type: String, required: true },
     date: { type: String, required: true },
     paymentId: { type: String, index: true },
     lotId: { type: String, index: true },
+    todo: { type: String, index: true },
     createdAt: { type: String, required: true },
   },
   { versionKey: false },
@@ -115,14 +137,15 @@ const paymentSchema = new Schema<PaymentDoc>(
     date: { type: String, required: true },
     amount: { type: String, required: true },
     invoiceNumbers: [String],
-    contractId: { type: String, required: true },
+    contractId: { type: String, required: true, index: true },
     sandbox: { type: Boolean, required: true },
     scope: { type: String, required: true },
     unapplied: String,
+    targets: { type: [String], default: undefined },
     state: { type: String, required: true },
     postedToLedger: { type: Boolean, required: true },
     ledgerEntryId: String,
-    settled: { type: Boolean, required: true },
+    settled: { type: Boolean, required: true, index: true },
     createdAt: { type: String, required: true },
   },
   { versionKey: false },
@@ -172,6 +195,13 @@ function isDuplicate(err: unknown): boolean {
   return (err as { code?: number })?.code === 11000 || /UNIQUE constraint/.test((err as Error)?.message ?? '');
 }
 
+/** Reads key by key (each an index lookup), a few at a time so one report cannot flood the pool; results in key order. */
+async function eachKey<T>(keys: readonly string[], read: (key: string) => Promise<T[]>, width = 16): Promise<T[]> {
+  const out: T[][] = [];
+  for (let i = 0; i < keys.length; i += width) out.push(...(await Promise.all(keys.slice(i, i + width).map(read))));
+  return out.flat();
+}
+
 export interface ReceivableFilter {
   contractId?: string;
   customerId?: string;
@@ -200,6 +230,9 @@ export function receivableRepository(conn: Connection) {
     if (f.issuedTo) q.issueDate = { $lte: f.issuedTo };
     return q;
   };
+  const applicationsOfInvoice = async (invoiceNumber: string) =>
+    stripAll(await Applications.find({ invoiceNumber }).sort({ seq: 1 }).lean<ApplicationDoc[]>());
+  const applicationsOfLot = async (lotId: string) => stripAll(await Applications.find({ lotId }).lean<ApplicationDoc[]>());
 
   return {
     receivables: {
@@ -215,29 +248,39 @@ export function receivableRepository(conn: Connection) {
       async update(invoiceNumber: string, set: Partial<ReceivableDoc>) {
         await Receivables.updateOne({ invoiceNumber }, { $set: set });
       },
+      /**
+       * Answered from an index when narrowed by `contractId`, `customerId` or `scope` (+ `customerId`
+       * for one customer's book); the other conditions are checked on what that selects.
+       */
       async list(filter: ReceivableFilter, limit = 100_000, offset = 0) {
         return stripAll(await Receivables.find(receivableQuery(filter)).sort({ issueDate: 1, invoiceNumber: 1 }).skip(offset).limit(limit).lean<ReceivableDoc[]>());
       },
-      /** Receivables whose last change has not reached invoicing or the workflow yet. */
-      async unsettled() {
-        const all = await Receivables.find({ $or: [{ signal: 'pending' }, { status: { $in: ['partially_paid', 'paid', 'credited'] } }] }).lean<ReceivableDoc[]>();
-        return stripAll(all).filter((r) => r.signal === 'pending' || r.syncedRevision < r.revision);
-      },
     },
     applications: {
-      async forInvoice(invoiceNumber: string) {
-        return stripAll(await Applications.find({ invoiceNumber }).sort({ seq: 1 }).lean<ApplicationDoc[]>());
-      },
-      async forInvoices(invoiceNumbers: string[]) {
-        return stripAll(await Applications.find({ invoiceNumber: { $in: invoiceNumbers } }).sort({ invoiceNumber: 1, seq: 1 }).lean<ApplicationDoc[]>());
+      forInvoice: applicationsOfInvoice,
+      async forInvoices(invoiceNumbers: readonly string[]) {
+        return eachKey(invoiceNumbers, applicationsOfInvoice);
       },
       async forPayment(paymentId: string) {
         return stripAll(await Applications.find({ paymentId }).sort({ createdAt: 1 }).lean<ApplicationDoc[]>());
       },
-      async forLots(lotIds: string[]) {
-        return stripAll(await Applications.find({ lotId: { $in: lotIds } }).lean<ApplicationDoc[]>());
+      forLot: applicationsOfLot,
+      async forLots(lotIds: readonly string[]) {
+        return eachKey(lotIds, applicationsOfLot);
       },
-      /** Appends an application; false when this ref (or this seq) is already there. */
+      /** Every draw on one source (a payment, a credit memo, a credit lot), on whichever invoices. */
+      async forSource(ref: string) {
+        return stripAll(await Applications.find({ ref }).lean<ApplicationDoc[]>());
+      },
+      /** Applications whose receivable has not been reported yet: the sweep's work. */
+      async pending() {
+        return stripAll(await Applications.find({ todo: 'settle' }).lean<ApplicationDoc[]>());
+      },
+      /** Clears the `todo` mark of these applications (only ever cleared, so a lost update only means one more report). */
+      async settled(apps: readonly Pick<ApplicationDoc, 'invoiceNumber' | 'seq'>[]) {
+        await Promise.all(apps.map((a) => Applications.updateOne({ invoiceNumber: a.invoiceNumber, seq: a.seq }, { $unset: { todo: 1 } })));
+      },
+      /** Appends an application; false when this ref, this seq or this draw is already there. */
       async insert(doc: ApplicationDoc): Promise<boolean> {
         try {
           await Applications.create(doc);
@@ -261,12 +304,14 @@ export function receivableRepository(conn: Connection) {
       async update(paymentId: string, set: Partial<PaymentDoc>) {
         await Payments.updateOne({ paymentId }, { $set: set });
       },
+      /** Narrowed by `customerId` or `contractId` (both indexed). */
       async list(filter: { customerId?: string; contractId?: string }, limit: number, offset: number) {
         const q: Record<string, unknown> = {};
         if (filter.customerId) q.customerId = filter.customerId;
         if (filter.contractId) q.contractId = filter.contractId;
         return stripAll(await Payments.find(q).sort({ createdAt: 1, paymentId: 1 }).skip(offset).limit(limit).lean<PaymentDoc[]>());
       },
+      /** Payments not yet applied, posted and reported: the sweep's work (an index on `settled`). */
       async unsettled() {
         return stripAll(await Payments.find({ settled: false }).sort({ createdAt: 1 }).lean<PaymentDoc[]>());
       },
@@ -280,6 +325,9 @@ export function receivableRepository(conn: Connection) {
       },
     },
     lots: {
+      async findById(lotId: string) {
+        return strip(await Lots.findOne({ lotId }).lean<CreditLotDoc>());
+      },
       async list(filter: { scope: string; customerId?: string; currency?: string }) {
         const q: Record<string, unknown> = { scope: filter.scope };
         if (filter.customerId) q.customerId = filter.customerId;
