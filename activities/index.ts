@@ -4,7 +4,7 @@
  * workflow derived from contract, milestone, terms version and action; a service refusal (4xx)
  * becomes a non-retryable ApplicationFailure typed with its code; anything else is retried.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from '../libs/logger';
 import { ServiceError, type ServiceClient } from '../libs/service-client';
 import type { Invoice, IssueInvoiceRequest } from '../services/invoicing/api';
@@ -12,7 +12,22 @@ import type { OpenReceivableRequest, Receivable } from '../services/ar/api';
 import type { JournalEntry } from '../services/revenue/api';
 import type { ProgressFacts } from '../libs/domain/contract';
 
+/** How often a running activity tells the server it is alive (the workflow's heartbeat timeout is 5 s). */
+const HEARTBEAT_EVERY_MS = 1_000;
+
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined; // called outside an activity (unit tests)
+  }
+}
+
 async function call<T>(fn: () => Promise<T>): Promise<T> {
+  // Heartbeats while the service answers: if this worker dies, the server notices within the
+  // heartbeat timeout and another worker runs the activity again (same idempotency key).
+  const ctx = activityContext();
+  const beat = ctx ? setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS) : undefined;
   try {
     return await fn();
   } catch (err) {
@@ -20,6 +35,8 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
       throw ApplicationFailure.nonRetryable(err.message, err.code, { service: err.service, status: err.status, details: err.details });
     }
     throw err;
+  } finally {
+    if (beat) clearInterval(beat);
   }
 }
 

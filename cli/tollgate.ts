@@ -3,6 +3,7 @@
  * (default http://127.0.0.1:3000), API key from TOLLGATE_API_KEY. Errors print `code: message`
  * and exit non-zero (1 a refusal or failure, 2 a usage error).
  */
+import type { FailedStep } from '../libs/domain/contract';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -161,7 +162,11 @@ export function renderState(s: any): string[] {
   }
   lines.push('', `Revenue to date: ${s.recognizedTotal} recognized, ${s.billed} billed`);
   for (const [ob, amount] of Object.entries(s.recognized ?? {})) lines.push(`  ${ob}: ${String(amount)}`);
-  if (s.failedEffects?.length) lines.push('', `FAILED EFFECTS: ${s.failedEffects.length} (see the state's failedEffects)`);
+  const failed = ((s.failedSteps ?? []) as FailedStep[]).filter((f) => f.status !== 'resolved');
+  if (failed.length) {
+    lines.push('', `FAILED STEPS: ${failed.length} (retry or resolve: POST /contracts/${s.contractId}/steps/<id>/retry|resolve)`);
+    for (const f of failed) lines.push(`  ${f.id}  ${f.effect.kind} ${f.step}  ${f.code}: ${f.message}  (${f.status}, ${f.attempts} attempt(s), since ${f.on})`);
+  }
   return lines;
 }
 

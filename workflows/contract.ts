@@ -5,11 +5,13 @@
  * one at a time, in order. Deterministic: no I/O, no Node APIs; time comes from the workflow clock.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -17,12 +19,13 @@ import {
 } from '@temporalio/workflow';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { ContractActivities, RevenueResult } from '../activities';
-import type { ContractState, ContractWorkflowInput, Effect, UpdateOutcome } from '../libs/domain/contract';
-import { currentTerms } from '../libs/domain/contract';
+import type { ContractState, ContractWorkflowInput, Effect, EffectStep, UpdateOutcome } from '../libs/domain/contract';
+import { currentTerms, STEP_NEEDS } from '../libs/domain/contract';
 import type { ErrorCode } from '../libs/domain/errors';
 import * as messages from '../libs/domain/messages';
 import { dateInZone, startOfDayInZone } from '../libs/dates';
 import { dec, formatMoney, sumMoney } from '../libs/money';
+import { dueDate } from '../libs/accounting';
 import * as engine from './engine';
 
 const REFUSAL_CODES: ErrorCode[] = [
@@ -30,10 +33,23 @@ const REFUSAL_CODES: ErrorCode[] = [
   'stale_version', 'invalid_amendment', 'idempotency_conflict', 'unbalanced_entry', 'duplicate_contract',
 ];
 
+/**
+ * Activities heartbeat while they wait on a service (activities/index.ts), so one lost with a
+ * killed worker is retried elsewhere after the heartbeat timeout (seconds), not after the whole
+ * start-to-close timeout. Transient failures retry without end (nothing is lost while a service is
+ * down); refusals (DESIGN codes) are final and become failed steps.
+ */
 const services = proxyActivities<ContractActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: REFUSAL_CODES },
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '5 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: REFUSAL_CODES },
 });
+
+/** The business refusal inside an error (an activity's, or the engine's own), else undefined. */
+function refusalOf(err: unknown): ApplicationFailure | undefined {
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  return failure instanceof ApplicationFailure && REFUSAL_CODES.includes(failure.type as ErrorCode) ? failure : undefined;
+}
 
 /** Log entries kept in state (older ones are counted, not kept, to bound the payload). */
 const LOG_LIMIT = 2_000;
@@ -43,6 +59,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
   const terms0 = input.terms;
   const wallToday = () => dateInZone(Date.now(), currentTerms(state).timezone);
   const state: ContractState = input.resume ?? engine.initialState(terms0, dateInZone(Date.now(), terms0.timezone));
+  state.failedSteps ??= []; // runs carried over from before steps were tracked
   const maxMessages = input.options?.maxMessagesPerRun ?? DEFAULT_MAX_MESSAGES_PER_RUN;
   let messagesThisRun = 0;
 
@@ -86,7 +103,10 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
         apply(i);
         settleTimers();
       } catch (err) {
-        const failure = err as ApplicationFailure;
+        // Only a business refusal is recorded; anything else is a bug and fails the workflow task,
+        // so Temporal retries it (after a fix) instead of the signal vanishing into the log.
+        const failure = refusalOf(err);
+        if (!failure) throw err;
         const milestoneId = (i as { milestoneId?: string })?.milestoneId;
         engine.record(state, { kind, via: 'signal', milestoneId, date: i?.date, outcome: 'refused', code: failure.type ?? 'internal', reason: failure.message });
         log.warn('signal refused', { contractId: state.contractId, kind, code: failure.type, reason: failure.message });
@@ -109,6 +129,23 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
       const fired = engine.fireDueTimers(state, i.to);
       return { outcome: 'applied', reason: `clock at ${state.clock}; ${fired} timer(s) fired` };
     },
+  );
+
+  update(messages.resolveStepUpdate, (i) => engine.checkResolveStep(state, i), (i) => engine.resolveStep(state, i));
+  setHandler(
+    messages.retryStepUpdate,
+    async (i) => {
+      messagesThisRun += 1;
+      const outcome = engine.retryStep(state, i);
+      const ticket = state.effectsQueued;
+      await condition(() => state.effectsDone >= ticket);
+      const step = state.failedSteps.find((f) => f.id === i.stepId)!;
+      // Refused again: the caller gets the service's refusal; the step stays failed and visible.
+      if (outcome.outcome === 'applied' && step.status === 'failed') throw engine.refusal(step.code as ErrorCode, `retry of ${step.id} refused again: ${step.message}`);
+      trimLog();
+      return outcome;
+    },
+    { validator: (i) => engine.checkRetryStep(state, i) },
   );
 
   signal(messages.milestoneCompletedSignal, 'complete', (i) => engine.complete(state, i, today(), 'signal'));
@@ -136,7 +173,41 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
     state.recognizedTotal = formatMoney(sumMoney(Object.values(state.recognized)), state.currency);
   }
 
+  /**
+   * Runs one step of an effect. A business refusal is recorded as a failed step (finance retries
+   * or resolves it) and answered false; anything else propagates (retried by Temporal, or a bug
+   * that must fail the workflow task loudly).
+   */
+  async function step(effect: Effect, name: EffectStep, call: () => Promise<void>): Promise<boolean> {
+    try {
+      await call();
+    } catch (err) {
+      const failure = refusalOf(err);
+      if (!failure) throw err;
+      engine.stepFailed(state, effect, name, failure.type ?? 'internal', failure.message);
+      log.error('step refused', { contractId: state.contractId, effect: effect.kind, step: name, code: failure.type, message: failure.message });
+      return false;
+    }
+    if (effect.only) engine.stepSucceeded(state, effect, name);
+    return true;
+  }
+
+  /**
+   * Runs an effect's steps in order; a step whose prerequisite failed is not run (it is retried with
+   * it). Before steps were tracked, a refused receivable or credit application skipped the ledger
+   * posting; histories made then replay that way.
+   */
   async function run(effect: Effect): Promise<void> {
+    const failed = new Set<EffectStep>();
+    for (const name of engine.stepsToRun(effect)) {
+      const needs = STEP_NEEDS[name];
+      if (needs && failed.has(needs)) continue;
+      if (failed.size > 0 && !patched('independent-effect-steps')) return;
+      if (!(await step(effect, name, () => runStep(effect, name)))) failed.add(name);
+    }
+  }
+
+  async function runStep(effect: Effect, name: EffectStep): Promise<void> {
     const t = currentTerms(state);
     const base = { contractId: state.contractId, sandbox: state.sandbox, currency: state.currency };
     switch (effect.kind) {
@@ -157,74 +228,84 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
         const vTerms = state.versions.find((x) => x.version === inv.termsVersion)!.terms;
         const milestoneId = inv.milestoneIds[0]!;
         const key = `${state.contractId}:${milestoneId}:v${inv.termsVersion}:${inv.kind}`;
-        const description = inv.kind === 'advance'
-          ? `Advance billing under contract ${state.contractId}`
-          : vTerms.milestones.find((m) => m.id === milestoneId)!.description;
-        if (inv.kind === 'supplementary') {
-          // The original may have been numbered only after the amendment was handled.
-          inv.originalInvoiceNumber ??= state.invoices.find((i) => i.kind === 'milestone' && i.milestoneIds.includes(milestoneId))?.number;
+        if (name === 'invoice') {
+          const description = inv.kind === 'advance'
+            ? `Advance billing under contract ${state.contractId}`
+            : vTerms.milestones.find((m) => m.id === milestoneId)!.description;
+          if (inv.kind === 'supplementary') {
+            // The original may have been numbered only after the amendment was handled.
+            inv.originalInvoiceNumber ??= state.invoices.find((i) => i.kind === 'milestone' && i.milestoneIds.includes(milestoneId))?.number;
+          }
+          const issued = await services.issueInvoice({
+            kind: inv.kind,
+            contractId: state.contractId,
+            customer: vTerms.customer,
+            currency: state.currency,
+            termsVersion: inv.termsVersion,
+            date: inv.date,
+            paymentTerms: vTerms.paymentTerms,
+            lines: [{ milestoneId, description, amount: inv.amount }],
+            sandbox: state.sandbox,
+            ...(inv.kind === 'supplementary' ? { originalInvoiceNumber: inv.originalInvoiceNumber, amendmentVersion: inv.termsVersion } : {}),
+          } as Parameters<ContractActivities['issueInvoice']>[0], `${key}:invoice`);
+          inv.number = issued.number;
+          for (const id of inv.milestoneIds) state.milestones[id]?.invoiceNumbers.push(issued.number);
+        } else if (name === 'receivable') {
+          await services.openReceivable({
+            invoiceNumber: inv.number!,
+            contractId: state.contractId,
+            customerId: vTerms.customer.id,
+            currency: state.currency,
+            amount: inv.amount,
+            issueDate: inv.date,
+            dueDate: dueDate(inv.date, vTerms.paymentTerms),
+            milestoneIds: inv.milestoneIds,
+            sandbox: state.sandbox,
+          }, `${key}:receivable`);
+        } else {
+          takeRevenue(await services.postToLedger({
+            ...base,
+            kind: 'contract_event',
+            eventDate: inv.date,
+            source: { type: inv.kind === 'advance' ? 'advance' : 'milestone', ref: milestoneId },
+            billed: inv.amount,
+            ...(effect.progress ? { progress: effect.progress } : {}),
+          }, `${key}:post`));
         }
-        const issued = await services.issueInvoice({
-          kind: inv.kind,
-          contractId: state.contractId,
-          customer: vTerms.customer,
-          currency: state.currency,
-          termsVersion: inv.termsVersion,
-          date: inv.date,
-          paymentTerms: vTerms.paymentTerms,
-          lines: [{ milestoneId, description, amount: inv.amount }],
-          sandbox: state.sandbox,
-          ...(inv.kind === 'supplementary' ? { originalInvoiceNumber: inv.originalInvoiceNumber, amendmentVersion: inv.termsVersion } : {}),
-        } as Parameters<ContractActivities['issueInvoice']>[0], `${key}:invoice`);
-        inv.number = issued.number;
-        for (const id of inv.milestoneIds) state.milestones[id]?.invoiceNumbers.push(issued.number);
-        await services.openReceivable({
-          invoiceNumber: issued.number,
-          contractId: state.contractId,
-          customerId: vTerms.customer.id,
-          currency: state.currency,
-          amount: issued.total,
-          issueDate: issued.date,
-          dueDate: issued.dueDate,
-          milestoneIds: inv.milestoneIds,
-          sandbox: state.sandbox,
-        }, `${key}:receivable`);
-        takeRevenue(await services.postToLedger({
-          ...base,
-          kind: 'contract_event',
-          eventDate: inv.date,
-          source: { type: inv.kind === 'advance' ? 'advance' : 'milestone', ref: milestoneId },
-          billed: inv.amount,
-          ...(effect.progress ? { progress: effect.progress } : {}),
-        }, `${key}:post`));
         return;
       }
       case 'issue_credit_memo': {
         const memo = state.creditMemos[effect.memoIndex]!;
-        const original = memo.originalInvoiceNumber ?? state.invoices.find((i) => i.kind === 'milestone' && i.milestoneIds.includes(memo.milestoneId))?.number;
-        memo.originalInvoiceNumber = original;
         const key = `${state.contractId}:${memo.milestoneId}:v${memo.amendmentVersion}:credit-memo`;
-        const milestone = t.milestones.find((m) => m.id === memo.milestoneId)!;
-        const issued = await services.issueCreditMemo({
-          contractId: state.contractId,
-          customer: t.customer,
-          currency: state.currency,
-          originalInvoiceNumber: original ?? 'unknown',
-          amendmentVersion: memo.amendmentVersion,
-          date: memo.date,
-          paymentTerms: t.paymentTerms,
-          lines: [{ milestoneId: memo.milestoneId, description: milestone.description, amount: memo.amount }],
-          sandbox: state.sandbox,
-        }, `${key}:issue`);
-        memo.number = issued.number;
-        if (original) await services.applyCreditMemo({ creditMemoNumber: issued.number, invoiceNumber: original, amount: memo.amount, date: memo.date }, `${key}:apply`);
-        takeRevenue(await services.postToLedger({
-          ...base,
-          kind: 'contract_event',
-          eventDate: memo.date,
-          source: { type: 'amendment', ref: `v${memo.amendmentVersion}:${memo.milestoneId}` },
-          billed: formatMoney(dec(memo.amount).negated(), state.currency),
-        }, `${key}:post`));
+        if (name === 'credit_memo') {
+          const original = memo.originalInvoiceNumber ?? state.invoices.find((i) => i.kind === 'milestone' && i.milestoneIds.includes(memo.milestoneId))?.number;
+          memo.originalInvoiceNumber = original;
+          const milestone = t.milestones.find((m) => m.id === memo.milestoneId)!;
+          const issued = await services.issueCreditMemo({
+            contractId: state.contractId,
+            customer: t.customer,
+            currency: state.currency,
+            originalInvoiceNumber: original ?? 'unknown',
+            amendmentVersion: memo.amendmentVersion,
+            date: memo.date,
+            paymentTerms: t.paymentTerms,
+            lines: [{ milestoneId: memo.milestoneId, description: milestone.description, amount: memo.amount }],
+            sandbox: state.sandbox,
+          }, `${key}:issue`);
+          memo.number = issued.number;
+        } else if (name === 'apply_credit') {
+          if (memo.originalInvoiceNumber) {
+            await services.applyCreditMemo({ creditMemoNumber: memo.number!, invoiceNumber: memo.originalInvoiceNumber, amount: memo.amount, date: memo.date }, `${key}:apply`);
+          }
+        } else {
+          takeRevenue(await services.postToLedger({
+            ...base,
+            kind: 'contract_event',
+            eventDate: memo.date,
+            source: { type: 'amendment', ref: `v${memo.amendmentVersion}:${memo.milestoneId}` },
+            billed: formatMoney(dec(memo.amount).negated(), state.currency),
+          }, `${key}:post`));
+        }
         return;
       }
       case 'post_progress': {
@@ -243,16 +324,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
 
   async function drainOutbox(): Promise<void> {
     while (state.outbox.length > 0) {
-      const effect = state.outbox[0]!;
-      try {
-        await run(effect);
-      } catch (err) {
-        // A refusal from a service (after the activity's retries for anything transient): keep the
-        // effect where finance can see it and carry on, never drop it silently.
-        const failure = (err as { cause?: unknown }).cause instanceof ApplicationFailure ? ((err as { cause: ApplicationFailure }).cause) : (err as ApplicationFailure);
-        state.failedEffects.push({ effect, code: failure.type ?? 'internal', message: failure.message });
-        log.error('effect failed', { contractId: state.contractId, effect: effect.kind, code: failure.type, message: failure.message });
-      }
+      await run(state.outbox[0]!);
       state.outbox.shift();
       state.effectsDone += 1;
     }

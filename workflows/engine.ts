@@ -10,10 +10,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { dueDate, transactionPrice } from '../libs/accounting';
 import { amendmentProblems, mergeAmendment, type AmendInput } from '../libs/domain/amendment';
 import type {
-  ContractState, CostReportInput, Effect, InvoicePaidInput, LogEntry, MilestoneEventInput, MilestoneState,
-  PendingTimer, ProgressFacts, RejectInput, TimerKind, UpdateOutcome,
+  ContractState, CostReportInput, Effect, EffectStep, FailedStep, InvoicePaidInput, LogEntry, MilestoneEventInput, MilestoneState,
+  PendingTimer, ProgressFacts, RejectInput, StepInput, TimerKind, UpdateOutcome,
 } from '../libs/domain/contract';
-import { currentTerms, currentVersion } from '../libs/domain/contract';
+import { currentTerms, currentVersion, STEP_NEEDS } from '../libs/domain/contract';
 import type { ErrorCode } from '../libs/domain/errors';
 import type { ContractTerms, Milestone } from '../libs/domain/terms';
 import { addDays, isBusinessDate, lastDayOfMonth, maxDate, nextBillingDay } from '../libs/dates';
@@ -53,7 +53,7 @@ export function initialState(terms: ContractTerms, today: string): ContractState
     costToDate: {},
     log: [],
     outbox: [],
-    failedEffects: [],
+    failedSteps: [],
     effectsDone: 0,
     effectsQueued: 0,
     timerSeq: 0,
@@ -630,4 +630,98 @@ export function isFinished(state: ContractState): boolean {
   }
   if (state.advance && !state.invoices.filter((i) => i.kind === 'advance').every((i) => i.paid)) return false;
   return dec(state.recognizedTotal).equals(transactionPrice(t, [...cancelled]));
+}
+
+// ───────────────────────────── failed steps ─────────────────────────────
+
+/** The steps an effect makes, in order. */
+export function stepsOf(effect: Effect): EffectStep[] {
+  switch (effect.kind) {
+    case 'register_plan': return ['plan'];
+    case 'issue_invoice': return ['invoice', 'receivable', 'ledger'];
+    case 'issue_credit_memo': return ['credit_memo', 'apply_credit', 'ledger'];
+    case 'post_progress': return ['ledger'];
+  }
+}
+
+/** The steps of an effect to run now: all of them, or those a retry asked for. */
+export function stepsToRun(effect: Effect): EffectStep[] {
+  const only = effect.only;
+  return only ? stepsOf(effect).filter((s) => only.includes(s)) : stepsOf(effect);
+}
+
+/** A step `failed` leaves undone: those that need it, directly or not. */
+export function dependentsOf(step: EffectStep, steps: readonly EffectStep[]): EffectStep[] {
+  const needs = (s: EffectStep): boolean => STEP_NEEDS[s] === step || (STEP_NEEDS[s] !== undefined && needs(STEP_NEEDS[s]!));
+  return steps.filter((s) => s !== step && needs(s));
+}
+
+/** Records a step the service refused for good (or again, after a retry). */
+export function stepFailed(state: ContractState, effect: Effect, step: EffectStep, code: string, message: string): FailedStep {
+  const id = `${effect.id}:${step}`;
+  const { only, ...base } = effect;
+  void only;
+  const retrySteps = [step, ...dependentsOf(step, stepsOf(effect))];
+  const existing = state.failedSteps.find((f) => f.id === id);
+  const failed: FailedStep = {
+    id, step, effect: base as Effect, retrySteps, code, message, on: state.clock,
+    attempts: (existing?.attempts ?? 0) + 1, status: 'failed',
+  };
+  if (existing) Object.assign(existing, failed);
+  else state.failedSteps.push(failed);
+  record(state, { kind: 'step_failed', via: 'timer', outcome: 'refused', code, reason: `${effect.kind} ${step}: ${message}` });
+  return existing ?? failed;
+}
+
+/** A retried step that went through. */
+export function stepSucceeded(state: ContractState, effect: Effect, step: EffectStep): void {
+  const failed = state.failedSteps.find((f) => f.id === `${effect.id}:${step}`);
+  if (!failed || failed.status === 'resolved') return;
+  failed.status = 'resolved';
+  failed.resolution = { on: state.clock, reason: `retried: ${step} succeeded` };
+  record(state, { kind: 'step_retried', via: 'update', outcome: 'applied', reason: `${failed.effect.kind} ${step}` });
+}
+
+function findFailedStep(state: ContractState, input: StepInput): FailedStep {
+  const f = state.failedSteps.find((x) => x.id === input?.stepId);
+  if (!f) throw refusal('not_found', `contract ${state.contractId} has no failed step ${String(input?.stepId)}`);
+  return f;
+}
+
+/** Validates a retry: the step exists and is failed (a resolved or running one is answered `ignored`). */
+export function checkRetryStep(state: ContractState, input: StepInput): void {
+  findFailedStep(state, input);
+}
+
+/** Runs a failed step again (and the steps that needed it), with the same idempotency keys. */
+export function retryStep(state: ContractState, input: StepInput): UpdateOutcome {
+  const f = findFailedStep(state, input);
+  if (f.status !== 'failed') return { outcome: 'ignored', reason: `step ${f.id} is ${f.status}` };
+  f.status = 'retrying';
+  state.effectsQueued += 1;
+  state.outbox.push({ ...f.effect, only: f.retrySteps });
+  return { outcome: 'applied', reason: `retrying ${f.effect.kind} ${f.retrySteps.join(', ')}` };
+}
+
+export function checkResolveStep(state: ContractState, input: StepInput): void {
+  findFailedStep(state, input);
+  if (typeof input.reason !== 'string' || input.reason.trim() === '') {
+    throw refusal('validation_failed', 'a reason is required to resolve a step by hand', { path: 'body.reason', message: 'required' });
+  }
+}
+
+/** Finance resolved the step by hand (outside Tollgate): it no longer counts as a difference. */
+export function resolveStep(state: ContractState, input: StepInput): UpdateOutcome {
+  const f = findFailedStep(state, input);
+  if (f.status === 'resolved') return { outcome: 'ignored', reason: `step ${f.id} is already resolved` };
+  if (f.status === 'retrying') throw refusal('not_allowed_in_state', `step ${f.id} is being retried`);
+  f.status = 'resolved';
+  f.resolution = { on: state.clock, reason: input.reason! };
+  record(state, { kind: 'step_resolved', via: 'update', outcome: 'applied', reason: `${f.id}: ${input.reason}` });
+  return { outcome: 'applied', reason: `step ${f.id} resolved` };
+}
+
+/** Failed steps nobody has retried or resolved yet (the reconciliation report counts them). */
+export function openFailedSteps(state: ContractState): FailedStep[] {
+  return (state.failedSteps ?? []).filter((f) => f.status !== 'resolved');
 }

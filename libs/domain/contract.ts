@@ -92,12 +92,44 @@ export interface ProgressFacts {
   ratableThrough?: string;
 }
 
+/**
+ * The calls an effect makes, in order. Each is its own tracked step: a step a service refuses for
+ * good is recorded (`failedSteps`) and the steps that do not depend on it still run.
+ */
+export type EffectStep = 'plan' | 'invoice' | 'receivable' | 'credit_memo' | 'apply_credit' | 'ledger';
+
+/** What a step needs done first (the rest of an effect runs even when a step it does not need failed). */
+export const STEP_NEEDS: Readonly<Partial<Record<EffectStep, EffectStep>>> = {
+  receivable: 'invoice', ledger: 'invoice', apply_credit: 'credit_memo',
+};
+
 /** Side effects the workflow owes the services, kept in state until done (an outbox). */
-export type Effect =
+export type Effect = (
   | { id: number; kind: 'register_plan'; version: number; effectiveDate: string }
   | { id: number; kind: 'issue_invoice'; invoiceIndex: number; progress?: ProgressFacts }
   | { id: number; kind: 'issue_credit_memo'; memoIndex: number }
-  | { id: number; kind: 'post_progress'; date: string; source: { type: 'milestone' | 'cost' | 'ratable_month'; ref: string }; progress: ProgressFacts; key: string };
+  | { id: number; kind: 'post_progress'; date: string; source: { type: 'milestone' | 'cost' | 'ratable_month'; ref: string }; progress: ProgressFacts; key: string }
+) & {
+  /** Only these steps (a retry of a failed step and the steps that needed it). */
+  only?: EffectStep[];
+};
+
+/** A step a service refused for good: visible in the state until finance retries or resolves it. */
+export interface FailedStep {
+  /** `<effect id>:<step>`, stable across retries. */
+  id: string;
+  step: EffectStep;
+  effect: Effect;
+  /** The steps a retry runs: this one and those that needed it. */
+  retrySteps: EffectStep[];
+  code: string;
+  message: string;
+  /** Business date of the (last) refusal. */
+  on: string;
+  attempts: number;
+  status: 'failed' | 'retrying' | 'resolved';
+  resolution?: { on: string; reason: string };
+}
 
 export interface ContractState {
   contractId: string;
@@ -128,8 +160,10 @@ export interface ContractState {
   /** Sequence number of the last log entry (entries are trimmed; numbers never repeat). */
   logSeq?: number;
   outbox: Effect[];
-  /** Effects that failed for good (a service refusal): kept for finance to look at, never dropped. */
-  failedEffects: Array<{ effect: Effect; code: string; message: string }>;
+  /** Steps of effects a service refused for good: finance retries or resolves them (never dropped). */
+  failedSteps: FailedStep[];
+  /** Before steps were tracked (runs started by an older worker): whole effects that failed. */
+  failedEffects?: Array<{ effect: Effect; code: string; message: string }>;
   effectsDone: number;
   effectsQueued: number;
   timerSeq: number;
@@ -172,6 +206,12 @@ export interface DatedInput {
 
 export interface AdvanceClockInput {
   to: string;
+}
+
+export interface StepInput {
+  stepId: string;
+  /** Why finance resolved it by hand (resolve only). */
+  reason?: string;
 }
 
 export interface UpdateOutcome {

@@ -6,7 +6,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   AdvanceClockInput, AmendInput, ContractState, CostReportInput, DatedInput, InvoicePaidInput,
-  MilestoneEventInput, RejectInput, UpdateOutcome,
+  MilestoneEventInput, RejectInput, StepInput, UpdateOutcome,
 } from './contract';
 
 export const CONTRACT_WORKFLOW = 'contractWorkflow';
@@ -25,6 +25,9 @@ export const holdUpdate = defineUpdate<UpdateOutcome, [DatedInput]>('hold');
 export const releaseUpdate = defineUpdate<UpdateOutcome, [DatedInput]>('release');
 export const amendUpdate = defineUpdate<UpdateOutcome, [AmendInput]>('amend');
 export const advanceClockUpdate = defineUpdate<UpdateOutcome, [AdvanceClockInput]>('advanceClock');
+/** Finance: run a failed step again (after a fix), or mark it resolved by hand. */
+export const retryStepUpdate = defineUpdate<UpdateOutcome, [StepInput]>('retryStep');
+export const resolveStepUpdate = defineUpdate<UpdateOutcome, [StepInput]>('resolveStep');
 
 /** Signals: for raw senders that cannot wait for an answer; ignored and refused ones are logged. */
 export const milestoneCompletedSignal = defineSignal<[MilestoneEventInput]>('milestoneCompleted');

@@ -69,7 +69,7 @@ export function listQuery(taskQueue: string, filter: Omit<ContractListFilter, 'p
 }
 
 export type ContractOperation =
-  | 'complete' | 'declare' | 'accept' | 'reject' | 'cost' | 'hold' | 'release' | 'amend' | 'advanceClock';
+  | 'complete' | 'declare' | 'accept' | 'reject' | 'cost' | 'hold' | 'release' | 'amend' | 'advanceClock' | 'retryStep' | 'resolveStep';
 
 const UPDATES: Record<ContractOperation, UpdateDefinition<UpdateOutcome, [any]>> = {
   complete: messages.completeMilestoneUpdate,
@@ -81,6 +81,8 @@ const UPDATES: Record<ContractOperation, UpdateDefinition<UpdateOutcome, [any]>>
   release: messages.releaseUpdate,
   amend: messages.amendUpdate,
   advanceClock: messages.advanceClockUpdate,
+  retryStep: messages.retryStepUpdate,
+  resolveStep: messages.resolveStepUpdate,
 };
 
 export function createContractUseCases(deps: { client: Client; taskQueue: string; messagesPerRun?: number }) {

@@ -60,6 +60,14 @@ export function reconcile(input: ReconciliationInputs): { contractId: string; ok
     actual: m(revenue),
     variance: m(Dec.max(revenue.minus(price), 0)),
   });
+  const failed = (state.failedSteps ?? []).filter((f) => f.status !== 'resolved').length + (state.failedEffects?.length ?? 0);
+  checks.push({
+    name: 'no step refused by a service left unresolved (failed steps)',
+    ok: failed === 0,
+    expected: '0',
+    actual: String(failed),
+    variance: String(failed),
+  });
   checks.push({ name: 'every journal entry balances (trial balance)', ok: input.trialBalanced, expected: 'balanced', actual: input.trialBalanced ? 'balanced' : 'unbalanced', variance: m(new Dec(0)) });
   return { contractId: state.contractId, ok: checks.every((c) => c.ok), checks };
 }

@@ -20,7 +20,7 @@ import type { ContractOperation, ContractUseCases } from './contracts';
 import type { IdempotencyRepository } from './data/idempotency';
 import { idempotencyGuard, idempotencyKeyOf } from './idempotency';
 import {
-  amendBody, clockBody, closePeriodBody, costBody, datedBody, deliveryWebhookBody, listContractsQuery, paymentBody, rejectBody,
+  amendBody, clockBody, closePeriodBody, costBody, datedBody, deliveryWebhookBody, listContractsQuery, paymentBody, rejectBody, stepBody,
 } from './schemas';
 
 declare module 'express-serve-static-core' {
@@ -75,6 +75,18 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
       res.json(await contracts.send(contractId(req), op, validate(schema, body(req))));
     },
   });
+  /** Finance acts on a failed step of the contract (`failedSteps` in the state). */
+  const stepOp = (verb: 'retry' | 'resolve', op: ContractOperation, summary: string): GatewayOperation => ({
+    method: 'post',
+    path: `/contracts/:id/steps/:stepId/${verb}`,
+    summary,
+    body: stepBody,
+    access: { permission: 'manage', action: `${verb} failed steps` },
+    responses: ok('the workflow\'s answer: `{outcome: applied|ignored, reason}`; a retry refused again answers the service\'s refusal'),
+    async handler(req, res) {
+      res.json(await contracts.send(contractId(req), op, { ...validate(stepBody, body(req)), stepId: req.params.stepId }));
+    },
+  });
   const read = (path: string, summary: string, handler: GatewayOperation['handler'], query?: z.ZodObject): GatewayOperation => ({
     method: 'get', path, summary, query, access: { permission: 'read', action: 'read contracts' }, responses: ok(summary), handler,
   });
@@ -123,6 +135,8 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
     contractOp('/contracts/:id/hold', 'hold', 'manage', datedBody, 'Place a customer hold: invoices falling due are queued', 'place holds'),
     contractOp('/contracts/:id/release', 'release', 'manage', datedBody, 'Release the hold: queued invoices are issued', 'release holds'),
     contractOp('/contracts/:id/amendments', 'amend', 'manage', amendBody, 'Amend the contract (baseVersion must be the current version)', 'amend contracts'),
+    stepOp('retry', 'retryStep', 'Run a step a service refused again (after a fix), with the steps that needed it; same idempotency keys'),
+    stepOp('resolve', 'resolveStep', 'Mark a refused step resolved by hand (a reason is required); it no longer counts in the reconciliation'),
     contractOp('/contracts/:id/clock', 'advanceClock', 'manage', clockBody, 'Advance a sandbox contract\'s business clock (timers due fire in order)', 'advance sandbox clocks'),
     read('/contracts/:id/invoices', 'The contract\'s invoices (from the invoicing service)', async (req, res) => {
       await contracts.state(contractId(req));

@@ -72,3 +72,6 @@ export const deliveryWebhookBody = z.discriminatedUnion('type', [
   z.object({ eventId: idField, type: z.literal('declare'), contractId: idField, milestoneId: idField, date: businessDate.optional() }).strict(),
   z.object({ eventId: idField, type: z.literal('cost'), contractId: idField, obligationId: idField, amount: moneyString, date: businessDate.optional() }).strict(),
 ]);
+
+/** Body of a failed-step action: why finance resolved it by hand (resolve only). */
+export const stepBody = z.object({ reason: z.string().min(1).max(2000).optional() }).strict();
