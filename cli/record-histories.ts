@@ -3,7 +3,8 @@
  * intended change of workflow behaviour, on a throwaway local stack:
  *   npx tsx cli/record-histories.ts [tag]     (files: test/histories/<story>[.<tag>].json)
  * Old histories must keep replaying: never delete one to make a change pass (use `patched()`);
- * give new recordings a tag so the old ones stay.
+ * give new recordings a tag so the old ones stay. `npx tsx cli/record-histories.ts <tag> <story>…`
+ * records only the stories named.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,11 +13,20 @@ import { contractWorkflowId } from '../libs/domain/messages';
 import { createLogger } from '../libs/logger';
 import { REPO_ROOT, toolPath } from '../deploy/local/servers';
 import { startEphemeralStack } from '../deploy/local/ephemeral';
+import type { RunningSystem } from '../deploy/local/system';
+import { createServiceClient } from '../libs/service-client';
 import { httpApi } from './scenarios';
 
-type Step = [method: string, path: string, body?: unknown];
+type Step = [method: string, path: string, body?: unknown, expectStatus?: number];
 
-const STORIES: Record<string, { terms: Record<string, unknown>; steps: Step[] }> = {
+interface Story {
+  terms: Record<string, unknown>;
+  /** Run before the steps, with the stack and the contract id (e.g. to make a service refuse a step). */
+  before?: (stack: RunningSystem, contractId: string) => Promise<void>;
+  steps: Step[];
+}
+
+const STORIES: Record<string, Story> = {
   'signoff-deemed-hold-amend': {
     terms: {
       customer: { id: 'cust-rec', name: 'Recorder Corp' }, currency: 'USD', signedDate: '2025-01-01', paymentTerms: 'NET_30',
@@ -80,6 +90,32 @@ const STORIES: Record<string, { terms: Record<string, unknown>; steps: Step[] }>
       ['POST', '/clock', { to: '2025-02-28' }],
     ],
   },
+  'refused-receivable-resolved': {
+    terms: {
+      customer: { id: 'cust-rec', name: 'Recorder Corp' }, currency: 'USD', signedDate: '2025-01-01', paymentTerms: 'NET_30',
+      sandbox: { clockStart: '2025-01-01' },
+      obligations: [{ id: 'impl', name: 'Implementation', ssp: '100.00', recognition: { method: 'milestones' } }],
+      milestones: [
+        { id: 'm1', name: 'M1', description: 'M1 fee', obligationId: 'impl', amount: '40.00', sequence: 1, trigger: { type: 'event', completion: 'external_event' } },
+        { id: 'm2', name: 'M2', description: 'M2 fee', obligationId: 'impl', amount: '60.00', sequence: 2, trigger: { type: 'event', completion: 'external_event' } },
+      ],
+    },
+    // AR refuses m1's receivable (its idempotency key is taken with another body): the ledger step
+    // still runs (the `independent-effect-steps` patch), a retry is refused again, finance resolves it.
+    async before(stack, contractId) {
+      await createServiceClient('ar', stack.arUrl).post('/receivables', {
+        invoiceNumber: `SQUAT-${contractId}`, contractId, customerId: 'cust-rec', currency: 'USD', amount: '1.00',
+        issueDate: '2025-01-01', dueDate: '2025-01-31', milestoneIds: ['m1'], sandbox: true,
+      }, { idempotencyKey: `${contractId}:m1:v1:milestone:receivable` });
+    },
+    steps: [
+      ['POST', '/clock', { to: '2025-01-10' }],
+      ['POST', '/milestones/m1/complete', {}],
+      ['POST', '/steps/2:receivable/retry', {}, 409],
+      ['POST', '/steps/2:receivable/resolve', { reason: 'booked by hand' }],
+      ['POST', '/milestones/m2/complete', {}],
+    ],
+  },
 };
 
 /**
@@ -99,13 +135,16 @@ async function main(): Promise<void> {
   const stack = await startEphemeralStack(logger, 'silent');
   const api = httpApi(stack.gatewayUrl);
   try {
+    const only = process.argv.slice(3);
     for (const [name, story] of Object.entries(STORIES)) {
+      if (only.length > 0 && !only.includes(name)) continue;
       const contractId = `rec-${name}`;
       const created = await api.call('POST', '/contracts', { ...story.terms, contractId });
       if (created.status !== 201) throw new Error(`${name}: create: ${JSON.stringify(created.body)}`);
-      for (const [method, p, body] of story.steps) {
+      await story.before?.(stack, contractId);
+      for (const [method, p, body, expected] of story.steps) {
         const res = await api.call(method, `/contracts/${contractId}${p}`, body);
-        if (res.status >= 300) throw new Error(`${name}: ${method} ${p}: ${res.status} ${JSON.stringify(res.body)}`);
+        if (expected !== undefined ? res.status !== expected : res.status >= 300) throw new Error(`${name}: ${method} ${p}: ${res.status} ${JSON.stringify(res.body)}`);
       }
       // The CLI writes the history JSON format that historyFromJSON and the Temporal UI read.
       const json = execFileSync(toolPath('temporal'), [
