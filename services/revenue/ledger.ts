@@ -215,6 +215,8 @@ export function createLedgerUseCases(
       const latest = await repo.latest(ledger, contractId);
       const next = await build(latest);
       if (!isBalanced(next.lines)) throw new AppError('unbalanced_entry', 'the entry does not balance', { lines: next.lines });
+      // A posting that changes no balance is no journal entry; its facts still join the sequence.
+      const changes = next.lines.some((l) => !dec(l.debit).isZero() || !dec(l.credit).isZero());
       const doc: EntryDoc = {
         entryId: randomUUID(),
         idempotencyKey: key,
@@ -223,6 +225,7 @@ export function createLedgerUseCases(
         contractId,
         seq: (latest?.seq ?? 0) + 1,
         ...next,
+        ...(changes ? {} : { lines: [], journal: false as const }),
         createdAt: now().toISOString(),
       };
       try {

@@ -45,6 +45,30 @@ async function contract(opts: {
   return { contractId, sandbox, plan, planResponse: res.body, event, balances };
 }
 
+describe('a posting that changes no balance (DESIGN §11)', () => {
+  it('stores no journal entry, keeps its facts, and month-end balances start at the first non-zero posting', async () => {
+    const c = await contract({ recognition: { method: 'cost_input', estimatedTotalCost: '100.00' }, obligations: [
+      { id: 'impl', ssp: '1000.00', recognition: { method: 'cost_input', estimatedTotalCost: '100.00' } },
+    ] });
+    // January: a milestone event that bills nothing and moves no revenue.
+    const nothing = await c.event('2025-01-15', { billed: '0.00' });
+    expect(nothing.status).toBe(201);
+    expect(nothing.body).toMatchObject({ lines: [], journal: false });
+    // February: a cost of 0 changes nothing either, but a later cost must still count from the facts.
+    expect((await c.event('2025-02-03', { progress: { cost: { obligationId: 'impl', amount: '0.00' } } })).body.journal).toBe(false);
+    const march = await c.event('2025-03-10', { progress: { cost: { obligationId: 'impl', amount: '25.00' } } });
+    expect(march.body.lines).toEqual([Dr('unbilled_ar', '250.00'), Cr('revenue', '250.00')]);
+
+    const entries = (await http('GET', `${svc.url}/entries?contractId=${c.contractId}&sandbox=true`)).body.data as Array<{ postingDate: string }>;
+    expect(entries.map((e) => e.postingDate)).toEqual(['2025-03-10']);
+    const series = (await http('GET', `${svc.url}/reports/month-end-balances?contractId=${c.contractId}&sandbox=true&asOf=2025-03-31`)).body.balances;
+    expect(Object.keys(series)).toEqual(['2025-03']);
+    // The same request again answers the same (nothing stored twice).
+    const again = await c.event('2025-01-15', { billed: '0.00' }, undefined);
+    expect(again.body.journal).toBe(false);
+  });
+});
+
 describe('contract-position journal rules (DESIGN §6)', () => {
   it('an invoice ahead of revenue debits ar and credits deferred revenue', async () => {
     const c = await contract();
@@ -115,12 +139,13 @@ describe('contract-position journal rules (DESIGN §6)', () => {
     expect(res.body).toMatchObject({ kind: 'payment', postingDate: '2025-04-02', lines: [Dr('cash', '250.00'), Cr('ar', '250.00')] });
   });
 
-  it('an event that neither bills nor recognizes is recorded with no lines', async () => {
+  it('an event that neither bills nor recognizes is no journal entry, but its facts count', async () => {
     const c = await contract({ recognition: { method: 'point_in_time' }, milestones: [{ id: 'a', amount: '100.00' }, { id: 'b', amount: '900.00' }] });
     const res = await c.event('2025-02-01', { progress: { accepted: ['a'] } });
     expect(res.status).toBe(201);
-    expect(res.body.lines).toEqual([]);
+    expect(res.body).toMatchObject({ lines: [], journal: false });
     expect(res.body.facts.accepted).toEqual(['a']);
+    expect((await http('GET', `${svc.url}/entries?contractId=${c.contractId}&sandbox=true`)).body.data).toEqual([]);
   });
 });
 

@@ -5,6 +5,10 @@
  * obligation, billed and recognized totals), so inserting an entry is the only write a posting
  * makes: the contract's current facts are those of its latest entry, found by the per-ledger,
  * per-contract sequence number that a unique index keeps gap-free and single-writer.
+ *
+ * A posting that changes no balance is no journal entry (DESIGN §11): it is still stored, with no
+ * lines and `journal: false`, only because its progress facts (an accepted milestone, a cost
+ * increment) are part of the contract's sequence; every journal read leaves it out.
  */
 import { Schema, type Connection } from 'mongoose';
 import type { JournalEntry } from '../api';
@@ -12,6 +16,8 @@ import type { JournalEntry } from '../api';
 export interface EntryDoc extends JournalEntry {
   idempotencyKey: string;
   requestHash: string;
+  /** false: facts only, no journal entry (it changed no balance). */
+  journal?: false;
 }
 
 const entrySchema = new Schema<EntryDoc>(
@@ -33,6 +39,7 @@ const entrySchema = new Schema<EntryDoc>(
     recognized: { type: Schema.Types.Mixed, default: {} },
     position: { _id: false, billed: String, recognized: String },
     facts: { type: Schema.Types.Mixed, required: true },
+    journal: Boolean,
     createdAt: { type: String, required: true },
   },
   { versionKey: false, minimize: false },
@@ -66,7 +73,8 @@ export function entryRepository(conn: Connection) {
       await Entries.create(doc);
     },
     async list(filter: EntryFilter, limit = 1_000_000, offset = 0) {
-      const q: Record<string, unknown> = {};
+      // Facts-only records are not journal entries (re-checked after the indexed ledger/contract part).
+      const q: Record<string, unknown> = { journal: { $ne: false } };
       if (filter.ledger) q.ledger = filter.ledger;
       if (filter.contractId) q.contractId = filter.contractId;
       if (filter.currency) q.currency = filter.currency;
