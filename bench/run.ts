@@ -101,7 +101,14 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
+const argv = process.argv.slice(2);
+// `--grow`: bench/grow.ts; `--store`: bench/store.ts (runs on import); otherwise the figures above.
+const dispatch = argv.includes('--grow')
+  ? import('./grow').then((m) => m.runGrow(argv))
+  : argv.includes('--store')
+    ? import('./store')
+    : main();
+dispatch.catch((err) => {
   process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
   process.exit(1);
 });
