@@ -39,13 +39,67 @@ export function formatMoney(value: MoneyInput, currency: string): string {
   return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s;
 }
 
-/** True when the string is a plain decimal with no more decimals than the currency allows. */
-export function isMoneyString(value: string, currency?: string, opts: { allowNegative?: boolean } = {}): boolean {
+/** At most this many integer digits in any money figure (DESIGN §11): anything under a quadrillion. */
+export const MAX_INTEGER_DIGITS = 15;
+/** The most minor units any currency has (CLF, UYW): the decimals bound where the currency is not known. */
+export const MAX_MINOR_UNITS = 4;
+
+export interface DecimalRules {
+  /** Refuse a leading minus (default: refused). */
+  allowNegative?: boolean;
+  /** Refuse zero (and -0). */
+  positive?: boolean;
+  /** At most this many decimals (default: no bound). */
+  maxDecimals?: number;
+  /** At most this many integer digits, leading zeros included (default: MAX_INTEGER_DIGITS). */
+  maxIntegerDigits?: number;
+  /** Names the currency in the decimals message ("USD amounts have at most 2 decimals"). */
+  currency?: string;
+}
+
+/**
+ * The one check of a decimal string at a boundary: why `value` is not one (a message for the
+ * field), or null. Plain digits only ("1000.00"; no exponent, sign "+", separators or spaces);
+ * nothing is rounded, so a figure with too many decimals is refused, never fixed.
+ */
+export function decimalProblem(value: unknown, rules: DecimalRules = {}): string | null {
+  const example = rules.allowNegative ? '"-10.00"' : '"1000.00"';
+  if (typeof value !== 'string') return `must be a decimal string such as ${example}`;
   const m = /^(-)?(\d+)(?:\.(\d+))?$/.exec(value);
-  if (!m) return false;
-  if (m[1] && !opts.allowNegative) return false;
-  if (currency !== undefined && (m[3]?.length ?? 0) > minorUnits(currency)) return false;
-  return true;
+  if (!m) return rules.allowNegative ? `must be a decimal string such as ${example}` : `must be a non-negative decimal string such as ${example}`;
+  if (m[1] && !rules.allowNegative) return `must be a non-negative decimal string such as ${example}`;
+  const maxIntegerDigits = rules.maxIntegerDigits ?? MAX_INTEGER_DIGITS;
+  if (m[2]!.length > maxIntegerDigits) return `must have at most ${maxIntegerDigits} integer digits`;
+  if (rules.maxDecimals !== undefined && (m[3]?.length ?? 0) > rules.maxDecimals) {
+    const most = rules.maxDecimals === 0 ? 'no decimals' : `at most ${rules.maxDecimals} decimals`;
+    return rules.currency !== undefined ? `${rules.currency} amounts have ${most}` : `must have ${most}`;
+  }
+  if (rules.positive && /^-?0+(\.0+)?$/.test(value)) return 'must be more than zero';
+  return null;
+}
+
+export interface MoneyRules {
+  allowNegative?: boolean;
+  positive?: boolean;
+}
+
+/**
+ * Why `value` is not a money figure (DESIGN §11), or null: a decimal string with at most
+ * MAX_INTEGER_DIGITS integer digits and at most the currency's minor units ("10.00" USD, "1000"
+ * JPY, "1.250" KWD). Without a currency, at most MAX_MINOR_UNITS decimals (the body's currency
+ * narrows it at the object level). Throws RangeError for a malformed currency code.
+ */
+export function checkMoney(value: unknown, currency?: string, rules: MoneyRules = {}): string | null {
+  const maxDecimals = currency === undefined ? MAX_MINOR_UNITS : minorUnits(currency);
+  return decimalProblem(value, { allowNegative: rules.allowNegative, positive: rules.positive, maxDecimals, currency });
+}
+
+/**
+ * True when the string is a plain decimal with at most MAX_INTEGER_DIGITS integer digits and, given
+ * a currency, no more decimals than it allows (no decimals bound without one).
+ */
+export function isMoneyString(value: string, currency?: string, opts: { allowNegative?: boolean } = {}): boolean {
+  return decimalProblem(value, { allowNegative: opts.allowNegative, maxDecimals: currency === undefined ? undefined : minorUnits(currency) }) === null;
 }
 
 export function sumMoney(values: readonly MoneyInput[]): Dec {

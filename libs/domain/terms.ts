@@ -4,22 +4,128 @@
  */
 import { z } from 'zod';
 import { isBusinessDate, isValidTimezone } from '../dates';
-import { isMoneyString, minorUnits } from '../money';
+import { checkMoney, decimalProblem, type MoneyRules } from '../money';
 
 /** The advance invoice is listed "for": ["advance"]: no milestone may take that id. */
 export const RESERVED_MILESTONE_ID = 'advance';
 
-export const businessDate = z.string().refine(isBusinessDate, 'must be a calendar date YYYY-MM-DD');
-export const moneyString = z.string().refine((v) => isMoneyString(v), 'must be a non-negative decimal string such as "1000.00"');
-export const signedMoneyString = z.string().refine((v) => isMoneyString(v, undefined, { allowNegative: true }), 'must be a decimal string such as "-10.00"');
+// ───────────────────────── dates, money and counts at every boundary (DESIGN §11) ─────────────────────────
+
+/** The range of any business date the system accepts: terms, clocks, reports, invoices. */
+export const MIN_DATE = '1900-01-01';
+export const MAX_DATE = '2999-12-31';
+
+/** A calendar date YYYY-MM-DD, not before `min` and (given) not after `max`. */
+export function calendarDate(min: string = MIN_DATE, max?: string) {
+  return z.string().superRefine((v, ctx) => {
+    if (!isBusinessDate(v)) ctx.addIssue({ code: 'custom', message: 'must be a calendar date YYYY-MM-DD' });
+    else if (v < min || (max !== undefined && v > max)) {
+      ctx.addIssue({ code: 'custom', message: max !== undefined ? `must be between ${min} and ${max}` : `must not be before ${min}` });
+    }
+  });
+}
+
+export const businessDate = calendarDate(MIN_DATE, MAX_DATE);
+/**
+ * The date of a fact (an event, a payment, an amendment's effect): never after today, which only
+ * the one who knows today (the contract's clock) checks, refusing `future_date`; so no upper bound
+ * here, and 9999-12-31 is a future date, not a malformed one.
+ */
+export const factDate = calendarDate(MIN_DATE);
+/** A calendar month YYYY-MM within the years of MIN_DATE … MAX_DATE. */
+export const calendarMonth = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a calendar month YYYY-MM')
+  .refine((v) => v >= MIN_DATE.slice(0, 7) && v <= MAX_DATE.slice(0, 7), `must be between ${MIN_DATE.slice(0, 7)} and ${MAX_DATE.slice(0, 7)}`);
+
+export interface MoneyOptions extends MoneyRules {
+  /** The currency, when the schema is made for one (the gateway knows the contract's). */
+  currency?: string;
+}
+
+/**
+ * The one money schema (DESIGN §11): a decimal string with at most 15 integer digits and at most
+ * the currency's minor units (without a currency, at most 4: `refineMoney` narrows it to the
+ * currency of the same body). Never rounded: a figure that does not fit is refused, naming it.
+ */
+export function money(options: MoneyOptions = {}) {
+  const { currency, ...rules } = options;
+  return z.string().superRefine((v, ctx) => {
+    const problem = checkMoney(v, currency, rules);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
+
+export const moneyString = money();
+export const signedMoneyString = money({ allowNegative: true });
+export const positiveMoneyString = money({ positive: true });
+
+/** A relative weight (output method): a non-negative decimal, not money (up to 10 decimals). */
+export const weightString = z.string().superRefine((v, ctx) => {
+  const problem = decimalProblem(v, { maxDecimals: 10 });
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** A money field of a body, with its path in the body, for the body-level currency check. */
+export type MoneyField = readonly [value: string | undefined, path: ReadonlyArray<string | number>, rules?: MoneyRules];
+
+const CURRENCY_CODE = /^[A-Z]{3}$/;
+
+/**
+ * Money fields that do not fit `currency`: one problem per field, with its path. A field its own
+ * schema already refuses (`money()`) is left to that schema, so nothing is reported twice; a
+ * malformed currency code is the currency field's problem, not these fields'.
+ */
+export function moneyProblems(currency: string, fields: Iterable<MoneyField>): Array<{ path: Array<string | number>; message: string }> {
+  if (!CURRENCY_CODE.test(currency)) return [];
+  const problems: Array<{ path: Array<string | number>; message: string }> = [];
+  for (const [value, path, rules] of fields) {
+    if (value === undefined || checkMoney(value, undefined, rules) !== null) continue;
+    const problem = checkMoney(value, currency, rules);
+    if (problem !== null) problems.push({ path: [...path], message: problem });
+  }
+  return problems;
+}
+
+/** The body-level money check of a zod schema whose body names its currency (use in superRefine). */
+export function refineMoney(ctx: z.RefinementCtx, currency: string, fields: Iterable<MoneyField>): void {
+  for (const p of moneyProblems(currency, fields)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+}
+
+/** True for a well-formed money string above zero ("0.00", "-5" and "abc" are not). */
+export function isAboveZero(value: string | undefined): boolean {
+  return value !== undefined && checkMoney(value) === null && /[1-9]/.test(value);
+}
+
+/** At least one SSP above zero (DESIGN §11): otherwise the price cannot be allocated. */
+export function hasPositiveSsp(obligations: ReadonlyArray<{ ssp?: string }>): boolean {
+  return obligations.some((o) => isAboveZero(o.ssp));
+}
+
+export const SSP_ABOVE_ZERO = 'at least one obligation needs an SSP above zero';
+
+/** Milestone order: 0 … 1,000,000. */
+export const sequenceNumber = z.number().int().min(0).max(1_000_000);
+/** A terms version, amendment version or revision: 1 … 1,000,000,000. */
+export const versionNumber = z.number().int().min(1).max(1_000_000_000);
+/** A number of days (deemed acceptance, invoice delay): 0 … 3650. */
+export const dayCount = z.number().int().min(0).max(3650);
+/** Paging: how many to skip, 0 … 1,000,000 (query strings). */
+export const pageOffset = z.coerce.number().int().min(0).max(1_000_000).default(0);
+
+// ───────────────────────── terms ─────────────────────────
+
 const id = z.string().min(1).max(100).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits and . _ - only');
 
-export const recognitionSchema = z.discriminatedUnion('method', [
-  z.object({ method: z.literal('point_in_time'), satisfiedBy: id.optional() }),
-  z.object({ method: z.literal('milestones') }),
-  z.object({ method: z.literal('cost_input'), estimatedTotalCost: moneyString }),
-  z.object({ method: z.literal('ratable'), startDate: businessDate, endDate: businessDate }),
-]);
+/** How an obligation's revenue is recognized; the estimate is money of `currency` when given. */
+export function recognitionSchemaFor(currency?: string) {
+  return z.discriminatedUnion('method', [
+    z.object({ method: z.literal('point_in_time'), satisfiedBy: id.optional() }),
+    z.object({ method: z.literal('milestones') }),
+    z.object({ method: z.literal('cost_input'), estimatedTotalCost: money({ currency }) }),
+    z.object({ method: z.literal('ratable'), startDate: businessDate, endDate: businessDate }),
+  ]);
+}
+
+export const recognitionSchema = recognitionSchemaFor();
 
 export const obligationSchema = z.object({
   id,
@@ -33,13 +139,13 @@ export const triggerSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('event'),
     completion: z.enum(['customer_signoff', 'external_event', 'vendor_declaration']),
-    deemedAcceptanceDays: z.number().int().min(0).max(3650).optional(),
+    deemedAcceptanceDays: dayCount.optional(),
   }),
 ]);
 
 export const invoiceTimingSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('immediate') }),
-  z.object({ type: z.literal('days_after_acceptance'), days: z.number().int().min(0).max(3650) }),
+  z.object({ type: z.literal('days_after_acceptance'), days: dayCount }),
   z.object({ type: z.literal('next_billing_cycle') }),
 ]);
 
@@ -49,9 +155,9 @@ export const milestoneSchema = z.object({
   description: z.string().min(1).max(2000),
   obligationId: id,
   amount: moneyString,
-  weight: moneyString.optional(),
+  weight: weightString.optional(),
   billable: z.boolean().default(true),
-  sequence: z.number().int().min(0),
+  sequence: sequenceNumber,
   trigger: triggerSchema,
   plannedFinishDate: businessDate.optional(),
   allowDateChange: z.boolean().default(true),
@@ -90,16 +196,10 @@ export const contractTermsSchema = z
         ctx.addIssue({ code: 'custom', path: ['milestones', i, 'obligationId'], message: `unknown obligation ${m.obligationId}` });
       }
     });
-    if (!supportedCurrency(terms.currency)) return;
-    const places = minorUnits(terms.currency);
-    const checkPlaces = (value: string | undefined, path: (string | number)[]) => {
-      if (value !== undefined && !isMoneyString(value, terms.currency)) {
-        ctx.addIssue({ code: 'custom', path, message: `${terms.currency} amounts have at most ${places} decimals` });
-      }
-    };
-    terms.milestones.forEach((m, i) => checkPlaces(m.amount, ['milestones', i, 'amount']));
-    terms.obligations.forEach((o, i) => checkPlaces(o.ssp, ['obligations', i, 'ssp']));
-    checkPlaces(terms.advanceBilling?.amount, ['advanceBilling', 'amount']);
+    if (supportedCurrency(terms.currency)) refineMoney(ctx, terms.currency, termsMoneyFields(terms));
+    if (terms.obligations.every((o) => checkMoney(o.ssp) === null) && !hasPositiveSsp(terms.obligations)) {
+      terms.obligations.forEach((_, i) => ctx.addIssue({ code: 'custom', path: ['obligations', i, 'ssp'], message: SSP_ABOVE_ZERO }));
+    }
     terms.obligations.forEach((o, i) => {
       const r = o.recognition;
       if (r.method === 'point_in_time' && r.satisfiedBy !== undefined) {
@@ -113,6 +213,26 @@ export const contractTermsSchema = z
       }
     });
   });
+
+/** Every money figure of a set of terms, with its path. */
+export function termsMoneyFields(terms: {
+  obligations: ReadonlyArray<{ ssp: string; recognition: object }>;
+  milestones: ReadonlyArray<{ amount: string }>;
+  advanceBilling?: { amount: string };
+}): MoneyField[] {
+  return [
+    ...terms.milestones.map((m, i): MoneyField => [m.amount, ['milestones', i, 'amount']]),
+    ...terms.obligations.map((o, i): MoneyField => [o.ssp, ['obligations', i, 'ssp']]),
+    ...terms.obligations.map((o, i): MoneyField => [estimatedTotalCostOf(o.recognition), ['obligations', i, 'recognition', 'estimatedTotalCost']]),
+    [terms.advanceBilling?.amount, ['advanceBilling', 'amount']],
+  ];
+}
+
+/** The estimated total cost of a (cost-input) recognition, or of a change to one. */
+export function estimatedTotalCostOf(recognition: object | undefined): string | undefined {
+  const v = (recognition as { estimatedTotalCost?: unknown } | undefined)?.estimatedTotalCost;
+  return typeof v === 'string' ? v : undefined;
+}
 
 export type ContractTermsInput = z.input<typeof contractTermsSchema>;
 export type ContractTerms = z.output<typeof contractTermsSchema>;

@@ -1,8 +1,14 @@
 /** The accounts-receivable service's request and response shapes (zod), shared with its callers. */
 import { z } from 'zod';
-import { businessDate, moneyString } from '../../libs/domain/terms';
+import { addDays } from '../../libs/dates';
+import {
+  businessDate, calendarDate, factDate, MAX_DATE, MIN_DATE, moneyString, pageOffset, positiveMoneyString, refineMoney,
+} from '../../libs/domain/terms';
 
 const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code');
+
+/** Invoice dates are business dates; a due date is up to NET_90 after one. */
+const dueDate = calendarDate(MIN_DATE, addDays(MAX_DATE, 90));
 
 export const openReceivableSchema = z.object({
   invoiceNumber: z.string().min(1),
@@ -11,10 +17,10 @@ export const openReceivableSchema = z.object({
   currency,
   amount: moneyString,
   issueDate: businessDate,
-  dueDate: businessDate,
-  milestoneIds: z.array(z.string()).default([]),
+  dueDate,
+  milestoneIds: z.array(z.string()).max(500).default([]),
   sandbox: z.boolean().default(false),
-});
+}).superRefine((v, ctx) => refineMoney(ctx, v.currency, [[v.amount, ['amount']]]));
 
 export type OpenReceivableRequest = z.input<typeof openReceivableSchema>;
 
@@ -48,7 +54,7 @@ export type Receivable = z.infer<typeof receivableResponseSchema>;
 
 const pagination = {
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: pageOffset,
 };
 
 export const listReceivablesQuery = z.object({
@@ -58,6 +64,7 @@ export const listReceivablesQuery = z.object({
   ...pagination,
 });
 
+/** The body names no currency (the receivable's): the amount has at most 15 integer digits and 4 decimals here. */
 export const arCreditMemoSchema = z.object({
   creditMemoNumber: z.string().min(1),
   invoiceNumber: z.string().min(1),
@@ -80,13 +87,15 @@ export const recordPaymentSchema = z
   .object({
     customerId: z.string().min(1),
     currency,
-    date: businessDate,
-    amount: moneyString.refine((v) => !/^0+(\.0+)?$/.test(v), 'must be more than zero'),
+    /** Not after today: `future_date` (the wall clock; a sandbox's own clock is checked by the gateway). */
+    date: factDate,
+    amount: positiveMoneyString,
     invoiceNumbers: z.array(z.string().min(1)).max(100).optional(),
     contractId: z.string().min(1).optional(),
     sandbox: z.boolean().default(false),
   })
   .superRefine((v, ctx) => {
+    refineMoney(ctx, v.currency, [[v.amount, ['amount'], { positive: true }]]);
     if (v.sandbox && v.contractId === undefined) {
       ctx.addIssue({ code: 'custom', path: ['contractId'], message: 'a sandbox payment names its sandbox contract' });
     }

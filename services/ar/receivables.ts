@@ -24,7 +24,7 @@ import { contractWorkflowId, invoicePaidSignal } from '../../libs/domain/message
 import { createOnce, requestHash, withoutStorageFields } from '../../libs/idempotency';
 import { createKeyedMutex } from '../../libs/keyed-mutex';
 import type { Logger } from '../../libs/logger';
-import { Dec, dec, formatMoney, sumMoney } from '../../libs/money';
+import { checkMoney, Dec, dec, formatMoney, sumMoney } from '../../libs/money';
 import { ServiceError, type ServiceClient } from '../../libs/service-client';
 import type { JournalEntry, PostingRequest } from '../revenue/api';
 import type { PaymentStatusRequest } from '../invoicing/api';
@@ -62,6 +62,11 @@ export function scopeOf(sandbox: boolean, contractId: string | undefined): strin
 }
 
 const OPEN_STATUSES = ['open', 'partially_paid'];
+
+/** Today's date where it is latest (UTC+14, Kiribati): no timezone's today is after it. */
+export function latestToday(at: Date): string {
+  return new Date(at.getTime() + 14 * 3_600_000).toISOString().slice(0, 10);
+}
 const zero = (currency: string) => formatMoney('0', currency);
 
 export function receivableStatus(amount: string, paid: Dec, credited: Dec): Receivable['status'] {
@@ -399,6 +404,13 @@ export function createReceivableUseCases(repo: ReceivableRepository, deps: ArDep
      * under the book's lock, then applied, posted and settled by `processPayment`.
      */
     async recordPayment(input: ParsedPayment, key: string): Promise<{ payment: Payment; created: boolean }> {
+      // A payment dated after today is refused (DESIGN §11). Books payments: today wherever it is
+      // already latest (UTC+14), so no contract's today is refused; a sandbox runs on its own
+      // clock, which only the contract knows: the gateway checks those.
+      const today = latestToday(now());
+      if (!input.sandbox && input.date > today) {
+        throw new AppError('future_date', `payment date ${input.date} is after today (${today})`, [{ path: 'body.date', message: `must not be after ${today}` }]);
+      }
       const hash = requestHash(input);
       const existing = await repo.payments.findByKey(key);
       let created = false;
@@ -467,6 +479,9 @@ export function createReceivableUseCases(repo: ReceivableRepository, deps: ArDep
     async creditMemo(input: ParsedCreditMemo, key: string): Promise<{ creditMemo: ArCreditMemo; created: boolean }> {
       const r = await repo.receivables.findByInvoice(input.invoiceNumber);
       if (!r) throw new AppError('not_found', `no receivable for invoice ${input.invoiceNumber}`);
+      // Nothing is rounded on the way in: the amount must already be in the receivable's currency.
+      const problem = checkMoney(input.amount, r.currency, { positive: true });
+      if (problem) throw new AppError('validation_failed', `invalid credit memo amount: ${problem}`, [{ path: 'body.amount', message: problem }]);
       const hash = requestHash(input);
       return locked(r, async () => {
         const existing = await repo.creditMemos.findByKey(key);

@@ -11,8 +11,10 @@ import { reconcile, type ReconciliationInputs } from './reconciliation';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
 import { authorize, verifyWebhook, type Authenticator, type Permission, type Principal, type WebhookSource } from '../../libs/auth';
+import { dateInZone, maxDate } from '../../libs/dates';
+import { currentTerms, type ContractState } from '../../libs/domain/contract';
 import { AppError } from '../../libs/domain/errors';
-import { contractTermsSchema } from '../../libs/domain/terms';
+import { contractTermsSchema, hasPositiveSsp, SSP_ABOVE_ZERO } from '../../libs/domain/terms';
 import { validate } from '../../libs/http';
 import type { OpenApiOperation } from '../../libs/openapi';
 import type { ServiceClient } from '../../libs/service-client';
@@ -20,7 +22,8 @@ import type { ContractOperation, ContractUseCases } from './contracts';
 import type { IdempotencyRepository } from './data/idempotency';
 import { idempotencyGuard, idempotencyKeyOf } from './idempotency';
 import {
-  amendBody, clockBody, closePeriodBody, costBody, datedBody, deliveryWebhookBody, listContractsQuery, paymentBody, rejectBody, stepBody,
+  amendBody, amendBodyFor, clockBody, closePeriodBody, costBody, costBodyFor, datedBody, deliveryWebhookBody, listContractsQuery, paymentBody,
+  paymentBodyFor, rejectBody, stepBody,
 } from './schemas';
 
 declare module 'express-serve-static-core' {
@@ -131,10 +134,27 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
     milestoneOp('declare', 'deliver', datedBody, 'Declare a milestone done (starts the deemed-acceptance window)'),
     milestoneOp('accept', 'approve', datedBody, 'Accept a completed or declared milestone'),
     milestoneOp('reject', 'approve', rejectBody, 'Reject a completed or declared milestone, with the reason'),
-    contractOp('/contracts/:id/costs', 'cost', 'deliver', costBody, 'Report cost incurred on an obligation (cost-input revenue)', 'report costs'),
+    {
+      ...contractOp('/contracts/:id/costs', 'cost', 'deliver', costBody, 'Report cost incurred on an obligation (cost-input revenue)', 'report costs'),
+      async handler(req, res) {
+        validate(costBody, body(req));
+        // The amount in the contract's currency's minor units: one state query (costs are not the hot path).
+        const state = await contracts.state(contractId(req));
+        res.json(await contracts.send(contractId(req), 'cost', validate(costBodyFor(state.currency), body(req))));
+      },
+    },
     contractOp('/contracts/:id/hold', 'hold', 'manage', datedBody, 'Place a customer hold: invoices falling due are queued', 'place holds'),
     contractOp('/contracts/:id/release', 'release', 'manage', datedBody, 'Release the hold: queued invoices are issued', 'release holds'),
-    contractOp('/contracts/:id/amendments', 'amend', 'manage', amendBody, 'Amend the contract (baseVersion must be the current version)', 'amend contracts'),
+    {
+      ...contractOp('/contracts/:id/amendments', 'amend', 'manage', amendBody, 'Amend the contract (baseVersion must be the current version)', 'amend contracts'),
+      async handler(req, res) {
+        validate(amendBody, body(req));
+        const state = await contracts.state(contractId(req));
+        const amendment = validate(amendBodyFor(state.currency), body(req));
+        assertSomeSspAboveZero(state, amendment);
+        res.json(await contracts.send(contractId(req), 'amend', amendment));
+      },
+    },
     stepOp('retry', 'retryStep', 'Run a step a service refused again (after a fix), with the steps that needed it; same idempotency keys'),
     stepOp('resolve', 'resolveStep', 'Mark a refused step resolved by hand (a reason is required); it no longer counts in the reconciliation'),
     contractOp('/contracts/:id/clock', 'advanceClock', 'manage', clockBody, 'Advance a sandbox contract\'s business clock (timers due fire in order)', 'advance sandbox clocks'),
@@ -150,8 +170,15 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
       access: { permission: 'manage', action: 'record payments' },
       responses: { 201: { description: 'the payment as AR recorded it' } },
       async handler(req, res) {
-        const b = validate(paymentBody, body(req));
+        validate(paymentBody, body(req));
         const state = await contracts.state(contractId(req));
+        const b = validate(paymentBodyFor(state.currency), body(req));
+        const today = todayOf(state);
+        if (b.date !== undefined && b.date > today) {
+          throw new AppError('future_date', `payment date ${b.date} is after today (${today}) on contract ${state.contractId}'s clock`, [
+            { path: 'body.date', message: `must not be after ${today}` },
+          ]);
+        }
         const invoiceNumbers = b.invoiceNumbers ?? state.invoices
           .filter((i) => i.number !== undefined && (b.invoiceFor === undefined || i.milestoneIds.includes(b.invoiceFor)))
           .map((i) => i.number!);
@@ -217,6 +244,10 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
       responses: ok('the workflow\'s answer (a replayed eventId answers the original, with Idempotent-Replayed: true)'),
       async handler(req, res) {
         const event = req.webhookEvent!;
+        if (event.type === 'cost') {
+          const state = await contracts.state(event.contractId);
+          validate(costBodyFor(state.currency), { obligationId: event.obligationId, amount: event.amount, ...(event.date ? { date: event.date } : {}) });
+        }
         const outcome = event.type === 'cost'
           ? await contracts.send(event.contractId, 'cost', { obligationId: event.obligationId, amount: event.amount, ...(event.date ? { date: event.date } : {}) })
           : await contracts.send(event.contractId, event.type, { milestoneId: event.milestoneId, ...(event.date ? { date: event.date } : {}) });
@@ -232,6 +263,25 @@ declare module 'express-serve-static-core' {
     webhookEvent?: WebhookEvent;
     rawBody?: Buffer;
   }
+}
+
+/** Today on the contract's clock: a sandbox's own clock; otherwise the date in its timezone (never before the clock). */
+function todayOf(state: ContractState): string {
+  return state.sandbox ? state.clock : maxDate(state.clock, dateInZone(Date.now(), currentTerms(state).timezone));
+}
+
+/**
+ * At least one SSP above zero after an amendment (DESIGN §11): the workflow's amendment rules do not
+ * check it, so the gateway refuses such an amendment `validation_failed` naming the SSPs it changes.
+ * A stale baseVersion or a negative SSP is left to the workflow (`stale_version`, `invalid_amendment`).
+ */
+function assertSomeSspAboveZero(state: ContractState, amendment: { baseVersion: number; changes: { obligations?: Array<{ id: string; ssp?: string }> } }): void {
+  const changes = amendment.changes.obligations ?? [];
+  if (amendment.baseVersion !== state.version || !changes.some((o) => o.ssp !== undefined) || changes.some((o) => o.ssp?.startsWith('-'))) return;
+  const ssps = new Map(currentTerms(state).obligations.map((o): [string, string | undefined] => [o.id, o.ssp]));
+  for (const o of changes) ssps.set(o.id, o.ssp ?? ssps.get(o.id));
+  if (hasPositiveSsp([...ssps.values()].map((ssp) => ({ ssp })))) return;
+  throw new AppError('validation_failed', `invalid body: ${SSP_ABOVE_ZERO}`, changes.flatMap((o, i) => (o.ssp !== undefined ? [{ path: `body.changes.obligations.${i}.ssp`, message: SSP_ABOVE_ZERO }] : [])));
 }
 
 /** 404 for a contract outside the caller's customer scope, exactly as if it did not exist. */

@@ -1,59 +1,83 @@
 /** Request bodies of the public API (zod): the one definition validation and docs come from. */
 import { z } from 'zod';
 import {
-  businessDate, invoiceTimingSchema, moneyString, recognitionSchema, signedMoneyString, triggerSchema,
+  businessDate, calendarMonth, dayCount, factDate, invoiceTimingSchema, money, recognitionSchemaFor, sequenceNumber, triggerSchema,
+  versionNumber, weightString,
 } from '../../libs/domain/terms';
 
-export const datedBody = z.object({ date: businessDate.optional() }).strict();
-export const rejectBody = z.object({ date: businessDate.optional(), reason: z.string().min(1).max(2000) }).strict();
-export const costBody = z.object({ obligationId: z.string().min(1), amount: moneyString, date: businessDate.optional() }).strict();
-export const clockBody = z.object({ to: businessDate }).strict();
+/**
+ * Bodies with money but no currency of their own come as `xFor(currency)`: `xFor()` checks the
+ * shape (what the docs show, checked before anything is read), `xFor(contract currency)` also the
+ * currency's minor units, once the gateway has read the contract. Made once per currency.
+ */
+function perCurrency<T>(make: (currency?: string) => T): (currency?: string) => T {
+  const made = new Map<string, T>();
+  return (currency) => {
+    const key = currency ?? '';
+    let schema = made.get(key);
+    if (schema === undefined) {
+      schema = make(currency);
+      made.set(key, schema);
+    }
+    return schema;
+  };
+}
 
 const idField = z.string().min(1).max(100);
 
+/** Dates of facts: not after today on the contract's clock (`future_date`, checked by who knows today). */
+export const datedBody = z.object({ date: factDate.optional() }).strict();
+export const rejectBody = z.object({ date: factDate.optional(), reason: z.string().min(1).max(2000) }).strict();
+export const costBodyFor = perCurrency((currency) => z.object({ obligationId: idField, amount: money({ currency }), date: factDate.optional() }).strict());
+export const costBody = costBodyFor();
+export const clockBody = z.object({ to: businessDate }).strict();
+
 /** Amendment changes: shapes are checked here; the business rules (invalid_amendment) in the workflow. */
-export const amendBody = z.object({
-  baseVersion: z.number().int().min(1),
-  effectiveDate: businessDate.optional(),
+export const amendBodyFor = perCurrency((currency) => z.object({
+  baseVersion: versionNumber,
+  effectiveDate: factDate.optional(),
   changes: z.object({
     milestones: z.array(z.object({
       id: idField,
       name: z.string().min(1).max(200).optional(),
       description: z.string().min(1).max(2000).optional(),
       obligationId: idField.optional(),
-      amount: signedMoneyString.optional(),
-      weight: moneyString.optional(),
+      amount: money({ currency, allowNegative: true }).optional(),
+      weight: weightString.optional(),
       billable: z.boolean().optional(),
-      sequence: z.number().int().min(0).optional(),
-      trigger: z.union([triggerSchema, z.object({ date: businessDate }).strict(), z.object({ deemedAcceptanceDays: z.number().int().min(0) }).strict()]).optional(),
+      sequence: sequenceNumber.optional(),
+      trigger: z.union([triggerSchema, z.object({ date: businessDate }).strict(), z.object({ deemedAcceptanceDays: dayCount }).strict()]).optional(),
       plannedFinishDate: businessDate.optional(),
       allowDateChange: z.boolean().optional(),
       invoiceTiming: invoiceTimingSchema.optional(),
-    }).strict()).optional(),
-    cancel: z.array(idField).optional(),
+    }).strict()).max(500).optional(),
+    cancel: z.array(idField).max(500).optional(),
     obligations: z.array(z.object({
       id: idField,
       name: z.string().min(1).max(200).optional(),
-      ssp: signedMoneyString.optional(),
+      ssp: money({ currency, allowNegative: true }).optional(),
       recognition: z.union([
-        recognitionSchema,
-        z.object({ estimatedTotalCost: moneyString }).strict(),
+        recognitionSchemaFor(currency),
+        z.object({ estimatedTotalCost: money({ currency }) }).strict(),
         z.object({ startDate: businessDate.optional(), endDate: businessDate.optional() }).strict(),
         z.object({ satisfiedBy: idField }).strict(),
       ]).optional(),
-    }).strict()).optional(),
+    }).strict()).max(100).optional(),
   }).strict(),
-}).strict();
+}).strict());
+export const amendBody = amendBodyFor();
 
-export const paymentBody = z.object({
-  amount: moneyString,
-  date: businessDate.optional(),
+export const paymentBodyFor = perCurrency((currency) => z.object({
+  amount: money({ currency, positive: true }),
+  /** Not after today on the contract's clock: `future_date`. */
+  date: factDate.optional(),
   /** A milestone id (or `advance`): pays that milestone's invoices, oldest first. */
-  invoiceFor: z.string().min(1).optional(),
-  invoiceNumbers: z.array(z.string().min(1)).min(1).optional(),
-}).strict();
+  invoiceFor: idField.optional(),
+  invoiceNumbers: z.array(z.string().min(1).max(100)).min(1).max(100).optional(),
+}).strict());
+export const paymentBody = paymentBodyFor();
 
-export const closePeriodBody = z.object({ period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM') }).strict();
+export const closePeriodBody = z.object({ period: calendarMonth }).strict();
 
 const customerIdParam = z.string().min(1).max(100).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
 
@@ -68,9 +92,10 @@ export const listContractsQuery = z.object({
 
 /** A delivery system's signed webhook event: the same updates as the API's complete/declare/cost. */
 export const deliveryWebhookBody = z.discriminatedUnion('type', [
-  z.object({ eventId: idField, type: z.literal('complete'), contractId: idField, milestoneId: idField, date: businessDate.optional() }).strict(),
-  z.object({ eventId: idField, type: z.literal('declare'), contractId: idField, milestoneId: idField, date: businessDate.optional() }).strict(),
-  z.object({ eventId: idField, type: z.literal('cost'), contractId: idField, obligationId: idField, amount: moneyString, date: businessDate.optional() }).strict(),
+  z.object({ eventId: idField, type: z.literal('complete'), contractId: idField, milestoneId: idField, date: factDate.optional() }).strict(),
+  z.object({ eventId: idField, type: z.literal('declare'), contractId: idField, milestoneId: idField, date: factDate.optional() }).strict(),
+  /** The amount is checked against the contract's currency once the gateway has read it (`costBodyFor`). */
+  z.object({ eventId: idField, type: z.literal('cost'), contractId: idField, obligationId: idField, amount: money(), date: factDate.optional() }).strict(),
 ]);
 
 /** Body of a failed-step action: why finance resolved it by hand (resolve only). */

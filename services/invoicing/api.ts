@@ -1,12 +1,18 @@
 /** The invoicing service's request and response shapes (zod), shared with its callers. */
 import { z } from 'zod';
-import { businessDate, moneyString, paymentTermsSchema } from '../../libs/domain/terms';
+import {
+  businessDate, money, moneyString, pageOffset, paymentTermsSchema, refineMoney, signedMoneyString, versionNumber,
+} from '../../libs/domain/terms';
 
 export const invoiceLineSchema = z.object({
   milestoneId: z.string().min(1),
   description: z.string().min(1),
   amount: moneyString,
 });
+
+/** The lines' amounts in the document's currency (minor units, 15 integer digits): never rounded here. */
+const refineLines = (v: { currency: string; lines: Array<{ amount: string }> }, ctx: z.RefinementCtx) =>
+  refineMoney(ctx, v.currency, v.lines.map((l, i) => [l.amount, ['lines', i, 'amount']] as const));
 
 const customerSchema = z.object({ id: z.string().min(1), name: z.string().min(1) });
 const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code');
@@ -16,15 +22,16 @@ export const issueInvoiceSchema = z.object({
   contractId: z.string().min(1),
   customer: customerSchema,
   currency: currencySchema,
-  termsVersion: z.number().int().min(1),
+  termsVersion: versionNumber,
   date: businessDate,
-  paymentTerms: z.string().regex(/^NET_\d+$/),
-  lines: z.array(invoiceLineSchema).min(1),
+  paymentTerms: paymentTermsSchema,
+  lines: z.array(invoiceLineSchema).min(1).max(500),
   sandbox: z.boolean().default(false),
   /** Supplementary invoices: the invoice whose amount they raise, and the amendment (terms version). */
   originalInvoiceNumber: z.string().min(1).optional(),
-  amendmentVersion: z.number().int().min(1).optional(),
+  amendmentVersion: versionNumber.optional(),
 }).superRefine((v, ctx) => {
+  refineLines(v, ctx);
   if (v.kind !== 'supplementary' && v.originalInvoiceNumber !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['originalInvoiceNumber'], message: 'only supplementary invoices reference an original invoice' });
   }
@@ -66,12 +73,12 @@ export const issueCreditMemoSchema = z.object({
   customer: customerSchema,
   currency: currencySchema,
   originalInvoiceNumber: z.string().min(1),
-  amendmentVersion: z.number().int().min(1),
+  amendmentVersion: versionNumber,
   date: businessDate,
   paymentTerms: paymentTermsSchema.optional(),
-  lines: z.array(invoiceLineSchema).min(1),
+  lines: z.array(invoiceLineSchema).min(1).max(500),
   sandbox: z.boolean().default(false),
-});
+}).superRefine(refineLines);
 export type IssueCreditMemoRequest = z.input<typeof issueCreditMemoSchema>;
 
 export const creditMemoResponseSchema = z.object({
@@ -91,18 +98,21 @@ export const creditMemoResponseSchema = z.object({
 });
 export type CreditMemo = z.infer<typeof creditMemoResponseSchema>;
 
-/** AR → invoicing: the payment status of an invoice, with AR's revision of the receivable (newer wins). */
+/**
+ * AR → invoicing: the payment status of an invoice, with AR's revision of the receivable (newer
+ * wins). The body names no currency: amounts have at most 15 integer digits and 4 decimals here.
+ */
 export const paymentStatusSchema = z.object({
   status: z.enum(['issued', 'partially_paid', 'paid']),
-  paidAmount: moneyString,
-  openAmount: z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string'),
-  revision: z.number().int().min(1),
+  paidAmount: money(),
+  openAmount: signedMoneyString,
+  revision: versionNumber,
 });
 export type PaymentStatusRequest = z.input<typeof paymentStatusSchema>;
 
 const pagination = {
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: pageOffset,
 };
 
 export const listInvoicesQuery = z.object({

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { dueDate } from '../../libs/accounting';
 import { AppError } from '../../libs/domain/errors';
 import { createOnce, requestHash } from '../../libs/idempotency';
-import { dec, formatMoney, sumMoney } from '../../libs/money';
+import { checkMoney, dec, formatMoney, sumMoney } from '../../libs/money';
 import type { CreditMemo, Invoice, InvoiceStatus, issueCreditMemoSchema, issueInvoiceSchema, paymentStatusSchema } from './api';
 import { createKeyedMutex } from '../../libs/keyed-mutex';
 import type { CreditMemoDoc, DocumentFilter, InvoiceDoc, InvoiceRepository } from './data/invoices';
@@ -260,6 +260,11 @@ export function createInvoiceUseCases(repo: InvoiceRepository, now: () => Date =
     async setPaymentStatus(number: string, input: ParsedPaymentStatus): Promise<Invoice> {
       const inv = await repo.invoices.findByNumber(number);
       if (!inv) throw new AppError('not_found', `no invoice ${number}`);
+      // Nothing is rounded on the way in: the amounts must already be in the invoice's currency.
+      const problems = (['paidAmount', 'openAmount'] as const)
+        .map((f) => ({ path: `body.${f}`, message: checkMoney(input[f], inv.currency, { allowNegative: f === 'openAmount' }) }))
+        .filter((p): p is { path: string; message: string } => p.message !== null);
+      if (problems.length) throw new AppError('validation_failed', `invalid payment status for ${number}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`, problems);
       await repo.paymentReports.record({
         invoiceNumber: number,
         revision: input.revision,

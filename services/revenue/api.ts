@@ -4,28 +4,21 @@
  */
 import { z } from 'zod';
 import { ACCOUNTS, type Account, type JournalLine } from '../../libs/accounting';
-import { isMoneyString, minorUnits } from '../../libs/money';
-import { businessDate, moneyString, recognitionSchema, signedMoneyString } from '../../libs/domain/terms';
+import { checkMoney } from '../../libs/money';
+import {
+  businessDate, calendarMonth, hasPositiveSsp, moneyString, pageOffset, recognitionSchema, refineMoney, sequenceNumber, signedMoneyString,
+  SSP_ABOVE_ZERO, termsMoneyFields, versionNumber, weightString,
+} from '../../libs/domain/terms';
 
 const id = z.string().min(1).max(100).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
 const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code');
-export const periodString = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a calendar month YYYY-MM');
+export const periodString = calendarMonth;
 
 const source = z.object({
   /** What caused the entry: milestone, advance, amendment, payment, ratable_month, cost, credit_memo, … */
   type: z.string().regex(/^[a-z][a-z_]{0,39}$/, 'lower-case letters and _ only'),
   ref: z.string().min(1).max(200),
 });
-
-/** Checks that every money field fits the currency's minor units (USD "10.00", JPY "1000"). */
-function checkMinorUnits(ctx: z.RefinementCtx, cur: string, fields: Array<[string | undefined, (string | number)[]]>): void {
-  if (!/^[A-Z]{3}$/.test(cur)) return;
-  for (const [value, path] of fields) {
-    if (value !== undefined && !isMoneyString(value, cur, { allowNegative: true })) {
-      ctx.addIssue({ code: 'custom', path, message: `${cur} amounts have at most ${minorUnits(cur)} decimals` });
-    }
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Revenue plan (POST /plans)
@@ -35,9 +28,9 @@ export const planMilestoneSchema = z.object({
   id,
   obligationId: id,
   amount: moneyString,
-  weight: moneyString.optional(),
+  weight: weightString.optional(),
   billable: z.boolean().default(true),
-  sequence: z.number().int().min(0),
+  sequence: sequenceNumber,
 });
 
 export const postPlanSchema = z
@@ -45,7 +38,7 @@ export const postPlanSchema = z
     contractId: id,
     sandbox: z.boolean().default(false),
     currency,
-    version: z.number().int().min(1),
+    version: versionNumber,
     effectiveDate: businessDate,
     obligations: z.array(planObligationSchema).min(1).max(100),
     milestones: z.array(planMilestoneSchema).max(500),
@@ -78,10 +71,12 @@ export const postPlanSchema = z
         ctx.addIssue({ code: 'custom', path: ['obligations', i, 'recognition', 'endDate'], message: 'endDate is before startDate' });
       }
     });
-    checkMinorUnits(ctx, plan.currency, [
-      ...plan.milestones.map((m, i): [string, (string | number)[]] => [m.amount, ['milestones', i, 'amount']]),
-      ...plan.obligations.map((o, i): [string, (string | number)[]] => [o.ssp, ['obligations', i, 'ssp']]),
-    ]);
+    // Every money figure in the currency's minor units, 15 integer digits at most (DESIGN §11).
+    refineMoney(ctx, plan.currency, termsMoneyFields(plan));
+    // The price is allocated by SSP: at least one above zero.
+    if (plan.obligations.every((o) => checkMoney(o.ssp) === null) && !hasPositiveSsp(plan.obligations)) {
+      plan.obligations.forEach((_, i) => ctx.addIssue({ code: 'custom', path: ['obligations', i, 'ssp'], message: SSP_ABOVE_ZERO }));
+    }
   });
 export type PostPlanRequest = z.input<typeof postPlanSchema>;
 export type RevenuePlan = z.output<typeof postPlanSchema>;
@@ -130,9 +125,10 @@ export const postPaymentSchema = z.object({
 export const postingSchema = z
   .discriminatedUnion('kind', [postContractEventSchema, postPaymentSchema])
   .superRefine((p, ctx) => {
-    if (p.kind === 'payment') checkMinorUnits(ctx, p.currency, [[p.amount, ['amount']]]);
+    if (p.kind === 'payment') refineMoney(ctx, p.currency, [[p.amount, ['amount']]]);
     else {
-      checkMinorUnits(ctx, p.currency, [[p.billed, ['billed']], [p.recognized, ['recognized']], [p.progress?.cost?.amount, ['progress', 'cost', 'amount']]]);
+      const signed = { allowNegative: true };
+      refineMoney(ctx, p.currency, [[p.billed, ['billed'], signed], [p.recognized, ['recognized'], signed], [p.progress?.cost?.amount, ['progress', 'cost', 'amount']]]);
       if (p.progress !== undefined && p.recognized !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['recognized'], message: 'send either progress or an explicit recognized amount, not both' });
       }
@@ -258,7 +254,7 @@ export const entriesQuery = z.object({
   contractId: z.string().optional(),
   sandbox: boolString,
   limit: z.coerce.number().int().min(1).max(1000).default(500),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: pageOffset,
 });
 
 export const balancesQuery = z.object({
@@ -286,7 +282,7 @@ export const journalQuery = z.object({
   sourceType: z.string().optional(),
   kind: z.enum(['contract_event', 'payment', 'amendment']).optional(),
   limit: z.coerce.number().int().min(1).max(10000).default(1000),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: pageOffset,
 });
 export const periodsQuery = z.object({ contractId: id.optional(), sandbox: boolString });
 

@@ -369,7 +369,7 @@ describe('OpenAPI', () => {
       'POST /contracts/{id}/milestones/{mid}/complete', 'POST /contracts/{id}/milestones/{mid}/declare',
       'POST /contracts/{id}/milestones/{mid}/accept', 'POST /contracts/{id}/milestones/{mid}/reject',
       'POST /contracts/{id}/costs', 'POST /contracts/{id}/hold', 'POST /contracts/{id}/release', 'POST /contracts/{id}/amendments',
-      'POST /contracts/{id}/clock', 'GET /contracts/{id}/invoices', 'POST /contracts/{id}/payments', 'POST /contracts/{id}/periods/close',
+      'POST /contracts/{id}/clock', 'POST /contracts/{id}/steps/{stepId}/retry', 'POST /contracts/{id}/steps/{stepId}/resolve', 'GET /contracts/{id}/invoices', 'POST /contracts/{id}/payments', 'POST /contracts/{id}/periods/close',
       'GET /contracts/{id}/reports/{report}', 'GET /contracts/{id}/entries', 'GET /contracts/{id}/reconciliation', 'POST /webhooks/delivery/{source}',
       'GET /openapi.json', 'GET /docs',
     ].sort());
