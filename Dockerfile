@@ -6,4 +6,5 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 ENV HOST=0.0.0.0 NODE_ENV=production
 USER node
-ENTRYPOINT ["npx", "tsx", "deploy/run.ts"]
+# node itself (not npx, which swallows SIGTERM) so a stop drains in-flight work
+ENTRYPOINT ["node", "--import", "tsx", "deploy/run.ts"]

@@ -221,7 +221,7 @@ class Live {
 
   constructor(readonly stack: GrowStack, readonly run: string, readonly signedDate: string, readonly timeoutMs: number) {
     this.api = httpApi(stack.gatewayUrl);
-    this.invoicing = httpApi(stack.invoicingUrl);
+    this.invoicing = httpApi(stack.invoicingUrl, stack.serviceToken);
   }
 
   async createContracts(tag: string, n: number): Promise<string[]> {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createLogger } from '../libs/logger';
 import { startEphemeralStack } from '../deploy/local/ephemeral';
 import { httpApi } from '../cli/scenarios';
+import { serviceAuthHeaders } from '../libs/service-client';
 
 const N = Number(process.env.BENCH_N ?? 20);
 
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
     const K = Number(process.env.BENCH_INVOICES ?? 50);
     const [, invoicesMs] = await timed(() => Promise.all(Array.from({ length: K }, (_, i) => fetch(`${stack.invoicingUrl}/invoices`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${run}-inv-${i}` },
+      headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${run}-inv-${i}`, ...serviceAuthHeaders(stack.serviceToken) },
       body: JSON.stringify({
         kind: 'milestone', contractId: `bench-${run}-direct`, customer: { id: 'c', name: 'C' }, currency: 'USD', termsVersion: 1,
         date: '2025-03-01', paymentTerms: 'NET_30', lines: [{ milestoneId: 'm', description: 'd', amount: '1.00' }], sandbox: true,

@@ -103,7 +103,7 @@ const STORIES: Record<string, Story> = {
     // AR refuses m1's receivable (its idempotency key is taken with another body): the ledger step
     // still runs (the `independent-effect-steps` patch), a retry is refused again, finance resolves it.
     async before(stack, contractId) {
-      await createServiceClient('ar', stack.arUrl).post('/receivables', {
+      await createServiceClient('ar', stack.arUrl, { token: stack.serviceToken }).post('/receivables', {
         invoiceNumber: `SQUAT-${contractId}`, contractId, customerId: 'cust-rec', currency: 'USD', amount: '1.00',
         issueDate: '2025-01-01', dueDate: '2025-01-31', milestoneIds: ['m1'], sandbox: true,
       }, { idempotencyKey: `${contractId}:m1:v1:milestone:receivable` });

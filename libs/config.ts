@@ -2,6 +2,7 @@
  * All configuration in one place: environment variables validated with zod, with documented
  * defaults (see docs/configuration.md). Nothing else reads process.env.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -44,12 +45,33 @@ export const configSchema = z.object({
   TOLLGATE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   /** How long the gateway keeps Idempotency-Key results (Stripe: at least 24 h). */
   TOLLGATE_IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(24).max(24 * 30).default(24),
+  /**
+   * The service credential: the invoicing, revenue and AR services refuse every caller that does
+   * not send it (`Authorization: Bearer <token>`); the gateway, the worker and AR send it. Inline or
+   * in a file (one of the two); at least 32 visible characters (`openssl rand -hex 32`). `npm start`
+   * generates one under DATA_DIR when neither is set.
+   */
+  TOLLGATE_SERVICE_TOKEN: z.string().optional(),
+  TOLLGATE_SERVICE_TOKEN_FILE: z.string().min(1).optional(),
+  /** How long the gateway waits for Temporal on a query, describe, list or start (ms); then 503. */
+  TOLLGATE_TEMPORAL_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  /** How long the gateway waits for a contract workflow's update, its effects included (ms); then 503. */
+  TOLLGATE_TEMPORAL_UPDATE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** The `Retry-After` (seconds) of a 503 `unavailable`. */
+  TOLLGATE_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
+  /**
+   * On SIGTERM, how long each component waits for in-flight work (HTTP requests, sweeps, the
+   * worker's running activities) before it closes what is left (ms).
+   */
+  TOLLGATE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** Local data (SQLite files of the dev servers) for `npm start`. */
   DATA_DIR: z.string().default('.data'),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
-export interface Config extends RawConfig {
+export interface Config extends Omit<RawConfig, 'TOLLGATE_SERVICE_TOKEN_FILE'> {
+  /** The service credential, read from TOLLGATE_SERVICE_TOKEN or TOLLGATE_SERVICE_TOKEN_FILE. Never log it. */
+  TOLLGATE_SERVICE_TOKEN?: string;
   INVOICING_URL: string;
   REVENUE_URL: string;
   AR_URL: string;
@@ -63,12 +85,51 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
-  const c = parsed.data;
+  const { TOLLGATE_SERVICE_TOKEN_FILE: tokenFile, ...c } = parsed.data;
   const local = (p: number) => `http://${c.HOST}:${p}`;
   return {
     ...c,
+    TOLLGATE_SERVICE_TOKEN: serviceTokenFrom(c.TOLLGATE_SERVICE_TOKEN, tokenFile),
     INVOICING_URL: c.INVOICING_URL ?? local(c.INVOICING_PORT),
     REVENUE_URL: c.REVENUE_URL ?? local(c.REVENUE_PORT),
     AR_URL: c.AR_URL ?? local(c.AR_PORT),
   };
+}
+
+/** A service credential: at least 32 visible ASCII characters, no spaces (it travels in a header). */
+const SERVICE_TOKEN = /^[\x21-\x7e]{32,4096}$/;
+
+function serviceTokenFrom(inline: string | undefined, file: string | undefined): string | undefined {
+  if (inline !== undefined && inline !== '' && file !== undefined) {
+    throw new ConfigError('invalid configuration: set TOLLGATE_SERVICE_TOKEN or TOLLGATE_SERVICE_TOKEN_FILE, not both');
+  }
+  let token = inline === '' ? undefined : inline;
+  let where = 'TOLLGATE_SERVICE_TOKEN';
+  if (file !== undefined) {
+    where = `TOLLGATE_SERVICE_TOKEN_FILE (${file})`;
+    try {
+      token = readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError(`invalid configuration: TOLLGATE_SERVICE_TOKEN_FILE: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  // The message never contains the token itself.
+  if (token !== undefined && !SERVICE_TOKEN.test(token)) {
+    throw new ConfigError(`invalid configuration: ${where}: the service token must be 32 to 4096 visible ASCII characters without spaces (e.g. openssl rand -hex 32)`);
+  }
+  return token;
+}
+
+/**
+ * The service credential a component needs (the services to check callers, the gateway, the
+ * worker and AR to call them); a clear refusal to start without one.
+ */
+export function requireServiceToken(config: Pick<Config, 'TOLLGATE_SERVICE_TOKEN'>, component: string): string {
+  const token = config.TOLLGATE_SERVICE_TOKEN;
+  if (!token) {
+    throw new ConfigError(
+      `${component}: no service credential configured — set TOLLGATE_SERVICE_TOKEN or TOLLGATE_SERVICE_TOKEN_FILE to the same secret on the gateway, the worker and every service (docs/configuration.md; \`npm start\` generates one)`,
+    );
+  }
+  return token;
 }

@@ -1,10 +1,12 @@
 /**
  * HTTP kit: the express app factory every service uses. JSON body with a size limit, a request id
  * on every request (echoed in `X-Request-Id`, every log line and every error body), `/healthz`
- * (alive) and `/readyz` (dependencies answer), zod validation into 400 `validation_failed` naming
- * each bad field, and errors as `{code, message, details, requestId}` with the DESIGN codes.
+ * (alive) and `/readyz` (dependencies answer), the service credential on internal services (401
+ * `unauthorized` without it), zod validation into 400 `validation_failed` naming each bad field,
+ * errors as `{code, message, details, requestId}` with the DESIGN codes (503 `unavailable` with
+ * `Retry-After`), and a graceful close that lets in-flight requests finish.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Server } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
@@ -30,6 +32,44 @@ export interface AppOptions {
   helmet?: boolean;
   /** Keep the raw request bytes in `req.rawBody` (signature checks of webhooks). */
   rawBody?: boolean;
+  /**
+   * The service credential: when set, every route but `/healthz` and `/readyz` (the OpenAPI
+   * document included) refuses a caller without `Authorization: Bearer <token>` — 401
+   * `unauthorized`, before the body is read. For the internal services.
+   */
+  serviceToken?: string;
+  /** `Retry-After` (seconds) of every 503 answer; default 5. */
+  retryAfterSeconds?: number;
+}
+
+/** 503 `unavailable`: a dependency did not answer; the caller should retry after `retryAfterSeconds`. */
+export class UnavailableError extends AppError {
+  constructor(message: string, details?: unknown, readonly retryAfterSeconds?: number) {
+    super('unavailable', message, details);
+    this.name = 'UnavailableError';
+  }
+}
+
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest();
+
+/**
+ * Express middleware refusing callers without the service credential. Both sides are hashed
+ * first, so the comparison takes the same time whatever the presented value (length included).
+ * Neither the credential nor the presented value is ever logged.
+ */
+export function requireServiceCredential(token: string) {
+  const expected = sha256(token);
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    const header = req.get('authorization');
+    const match = header === undefined ? undefined : /^Bearer[ ]+(\S+)\s*$/i.exec(header);
+    const ok = match !== null && match !== undefined && timingSafeEqual(sha256(match[1]!), expected);
+    if (ok) return next();
+    req.log.warn({ method: req.method, path: req.path, remoteAddress: req.socket.remoteAddress, credential: header === undefined ? 'missing' : 'wrong' },
+      'caller refused: no valid service credential');
+    next(new AppError('unauthorized', 'this is an internal Tollgate service: only Tollgate components may call it (service credential required)'));
+  };
 }
 
 export function createApp(opts: AppOptions): Express {
@@ -37,6 +77,7 @@ export function createApp(opts: AppOptions): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
   if (opts.helmet) app.use(helmet());
+  app.locals.retryAfterSeconds = opts.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
   app.use((req, res, next) => {
     const incoming = req.get('x-request-id');
     req.id = incoming && /^[A-Za-z0-9._-]{1,100}$/.test(incoming) ? incoming : randomUUID();
@@ -49,21 +90,24 @@ export function createApp(opts: AppOptions): Express {
     });
     next();
   });
-  app.use(express.json({
-    limit: opts.bodyLimit ?? '1mb',
-    ...(opts.rawBody ? { verify: (req: Request, _res: Response, buf: Buffer) => void ((req as Request & { rawBody?: Buffer }).rawBody = buf) } : {}),
-  }));
+  // Probes stay open (orchestrators call them without credentials); they reveal no data.
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: opts.name });
   });
-  app.get('/readyz', async (_req, res) => {
+  app.get('/readyz', async (req, res) => {
     try {
       await opts.ready?.();
       res.json({ status: 'ready', service: opts.name });
     } catch (err) {
-      res.status(503).json({ code: 'unavailable', message: `${opts.name} is not ready: ${(err as Error).message}` });
+      res.setHeader('Retry-After', String(app.locals.retryAfterSeconds));
+      res.status(503).json({ code: 'unavailable', message: `${opts.name} is not ready: ${(err as Error).message}`, requestId: req.id });
     }
   });
+  if (opts.serviceToken !== undefined) app.use(requireServiceCredential(opts.serviceToken));
+  app.use(express.json({
+    limit: opts.bodyLimit ?? '1mb',
+    ...(opts.rawBody ? { verify: (req: Request, _res: Response, buf: Buffer) => void ((req as Request & { rawBody?: Buffer }).rawBody = buf) } : {}),
+  }));
   return app;
 }
 
@@ -72,18 +116,35 @@ export function finishApp(app: Express): void {
   app.use((req, _res, next) => next(new AppError('not_found', `no route ${req.method} ${req.path}`)));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const body = errorBody(err, req);
-    if (body.status >= 500) req.log?.error({ err }, 'request failed');
+    if (body.status === 503) {
+      req.log?.warn({ err }, 'request failed: a dependency is unavailable');
+      const retryAfter = (err as { retryAfterSeconds?: number })?.retryAfterSeconds ?? app.locals.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
+      res.setHeader('Retry-After', String(retryAfter));
+    } else if (body.status >= 500) {
+      req.log?.error({ err }, 'request failed');
+    }
     res.status(body.status).json({ code: body.code, message: body.message, details: body.details, requestId: req.id });
   });
 }
 
-function errorBody(err: unknown, _req: Request): { status: number; code: string; message: string; details?: unknown } {
+/** Connection-level failures of MongoDB (or FerretDB): the store did not answer. */
+function isStoreUnavailable(err: unknown): boolean {
+  const e = err as { name?: string; message?: string } | undefined;
+  if (typeof e?.name !== 'string') return false;
+  if (/^Mongo(Network|NetworkTimeout|ServerSelection|NotConnected|TopologyClosed)Error$/.test(e.name)) return true;
+  return e.name === 'MongooseError' && /buffering timed out|client must be connected/i.test(e.message ?? '');
+}
+
+export function errorBody(err: unknown, _req?: Request): { status: number; code: string; message: string; details?: unknown } {
   if (err instanceof AppError) return { status: err.status, code: err.code, message: err.message, details: err.details };
   if (err instanceof ServiceError) {
+    // The service refused this component's credential: a deployment fault, not the caller's.
+    if (err.status === 401) return { status: 500, code: 'internal', message: `internal error: the ${err.service} service refused this component's service credential` };
     return err.status >= 400 && err.status < 500
       ? { status: err.status, code: err.code, message: err.message, details: err.details }
       : { status: 503, code: 'unavailable', message: err.message };
   }
+  if (isStoreUnavailable(err)) return { status: 503, code: 'unavailable', message: 'the database did not answer' };
   const e = err as { type?: string; status?: number; message?: string };
   if (e?.type === 'entity.too.large') return { status: 413, code: 'payload_too_large', message: 'request body is too large' };
   if (e?.type === 'entity.parse.failed') return { status: 400, code: 'validation_failed', message: 'request body is not valid JSON' };
@@ -126,9 +187,25 @@ export function serverPort(server: Server): number {
   return address.port;
 }
 
-export function closeServer(server: Server): Promise<void> {
+/**
+ * Closes gracefully: stops accepting at once, lets in-flight requests finish (closing each
+ * keep-alive connection as soon as it is idle), and after `graceMs` cuts what is left. Resolves
+ * `true` when it had to cut connections.
+ */
+export function closeServer(server: Server, graceMs = 10_000): Promise<boolean> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections?.();
+    if (!server.listening) return resolve(false);
+    let forced = false;
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    const force = setTimeout(() => {
+      forced = true;
+      server.closeAllConnections();
+    }, graceMs);
+    server.close(() => {
+      clearInterval(idle);
+      clearTimeout(force);
+      resolve(forced);
+    });
+    server.closeIdleConnections();
   });
 }

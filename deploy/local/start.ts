@@ -4,9 +4,16 @@
  * TEMPORAL_ADDRESS / MONGO_URL point at servers that already run; then the services and a worker.
  * `--replicas N` (or TOLLGATE_REPLICAS=N) runs N copies of the services, gateway and worker, each
  * in its own process (deploy/local/replica.ts) on ports offset by 10 per replica, all on the one
- * Temporal and the one store. Ctrl-C stops everything it started.
+ * Temporal and the one store. Ctrl-C (or SIGTERM) stops everything it started, gracefully: each
+ * component finishes its in-flight work first; a second Ctrl-C exits at once.
+ *
+ * The internal services require the service credential: with TOLLGATE_SERVICE_TOKEN(_FILE) unset,
+ * one is generated once into DATA_DIR/service-token (mode 0600) and used by every component and
+ * replica, and again after a restart.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../libs/config';
 import { createLogger } from '../../libs/logger';
@@ -35,6 +42,27 @@ function replicaPorts(config: Config, k: number): Record<string, string> {
 
 interface Urls { gatewayUrl: string; invoicingUrl: string; revenueUrl: string; arUrl: string }
 
+export const SERVICE_TOKEN_FILE = 'service-token';
+
+/**
+ * The local service credential: DATA_DIR/service-token, created (random, 256 bits, mode 0600)
+ * when missing, tightened to 0600 when it is not. Returns the file's path.
+ */
+export function ensureLocalServiceToken(dataDir: string): { file: string; created: boolean } {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(dataDir, SERVICE_TOKEN_FILE);
+  let created = false;
+  try {
+    writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+    created = true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  if (readFileSync(file, 'utf8').trim() === '') throw new Error(`${file} is empty: delete it and start again (a new one is generated)`);
+  return { file, created };
+}
+
 /** Starts replica k as a child process; resolves with its URLs once it is up. */
 function startReplica(config: Config, k: number, env: Record<string, string>): Promise<{ child: ChildProcess; urls: Urls }> {
   const ports = replicaPorts(config, k);
@@ -53,19 +81,40 @@ function startReplica(config: Config, k: number, env: Record<string, string>): P
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const configured = loadConfig();
   const replicas = replicaCount(process.argv.slice(2), process.env);
   const children: ChildProcess[] = [];
-  const logger = createLogger('tollgate', config.LOG_LEVEL);
-  const dataDir = path.resolve(REPO_ROOT, config.DATA_DIR);
+  const logger = createLogger('tollgate', configured.LOG_LEVEL);
+  const dataDir = path.resolve(REPO_ROOT, configured.DATA_DIR);
+  // The service credential: configured, or the local one under DATA_DIR (replicas read the same file).
+  const tokenEnv: Record<string, string> = {};
+  let config = configured;
+  if (!configured.TOLLGATE_SERVICE_TOKEN) {
+    try {
+      const { file, created } = ensureLocalServiceToken(dataDir);
+      tokenEnv.TOLLGATE_SERVICE_TOKEN_FILE = file;
+      config = loadConfig({ ...process.env, ...tokenEnv });
+      logger.info({ file }, created ? 'service credential generated for the internal services' : 'service credential read for the internal services');
+    } catch (err) {
+      logger.error(`cannot set up the local service credential under ${dataDir}: ${(err as Error).message} (or set TOLLGATE_SERVICE_TOKEN_FILE)`);
+      process.exit(1);
+    }
+  }
   const servers: LocalServer[] = [];
   let system: RunningSystem | undefined;
   let stopping = false;
 
   const shutdown = async (code: number) => {
-    if (stopping) return;
+    if (stopping) {
+      logger.warn('stopping at once');
+      for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+      for (const s of servers) {
+        try { process.kill(-s.process.pid!, 'SIGTERM'); } catch { /* already gone */ }
+      }
+      process.exit(code || 130);
+    }
     stopping = true;
-    logger.info('stopping…');
+    logger.info('stopping gracefully (in-flight requests and activities finish first; Ctrl-C again to stop at once)…');
     await system?.stop();
     await Promise.all(children.map((c) => new Promise((r) => {
       if (c.exitCode !== null) return r(undefined);
@@ -106,7 +155,7 @@ async function main(): Promise<void> {
       urls = [system];
     } else {
       // The servers this process started are handed to the replicas by address.
-      const shared = { TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS, MONGO_URL: config.MONGO_URL };
+      const shared = { TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS, MONGO_URL: config.MONGO_URL, ...tokenEnv };
       const started = await Promise.all(Array.from({ length: replicas }, (_, k) => startReplica(config, k, shared)));
       children.push(...started.map((s) => s.child));
       urls = started.map((s) => s.urls);
@@ -120,6 +169,9 @@ async function main(): Promise<void> {
         `  Temporal UI  ${ui}`,
         ...urls.map((u) => `  invoicing    ${u.invoicingUrl}   revenue ${u.revenueUrl}   ar ${u.arUrl}`),
         `  data         ${dataDir}`,
+        ...(tokenEnv.TOLLGATE_SERVICE_TOKEN_FILE
+          ? [`  services     need the service credential: curl -H "authorization: Bearer $(cat ${tokenEnv.TOLLGATE_SERVICE_TOKEN_FILE})" …`]
+          : []),
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'),
@@ -130,4 +182,9 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) void main();
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(`tollgate failed to start: ${(err as Error).message}\n`);
+    process.exit(1);
+  });
+}

@@ -2,7 +2,13 @@
  * Tollgate in one process: the invoicing, revenue and AR services, the gateway and a worker, wired
  * to a Temporal server and a Mongo-wire server that already run. `npm start`, the end-to-end tests
  * and the scenario runner use it; docker-compose runs the same parts as separate containers.
+ *
+ * All parts share the service credential of the config; with none configured (a throwaway stack),
+ * a random one is made for this process. `stop()` is graceful and in reverse order: the gateway
+ * stops taking requests, the worker finishes its activities (the services still answer them), AR
+ * finishes its sweep, then the services drain and close their databases.
  */
+import { randomBytes } from 'node:crypto';
 import type { WorkflowBundleOption } from '@temporalio/worker';
 import type { Config } from '../../libs/config';
 import type { Logger } from '../../libs/logger';
@@ -12,26 +18,40 @@ import { startArService } from '../../services/ar';
 import { startGateway } from '../../services/gateway';
 import { startInvoicingService } from '../../services/invoicing';
 import { startRevenueService } from '../../services/revenue';
-import { createContractWorker } from '../../worker';
+import { runContractWorker } from '../../worker';
 
 export interface RunningSystem {
   gatewayUrl: string;
   invoicingUrl: string;
   revenueUrl: string;
   arUrl: string;
+  /**
+   * The service credential the internal services require (`Authorization: Bearer <token>`): for
+   * tools that call a service directly (tests, benchmarks). Never log it.
+   */
+  serviceToken: string;
   /** Runs AR's sweep once now (what its timer does). */
   sweepAr(): Promise<unknown>;
   stop(): Promise<void>;
 }
 
-export async function startSystem(config: Config, logger: Logger, opts: { workflowBundle?: WorkflowBundleOption } = {}): Promise<RunningSystem> {
+export async function startSystem(configured: Config, logger: Logger, opts: { workflowBundle?: WorkflowBundleOption } = {}): Promise<RunningSystem> {
+  const config: Config = configured.TOLLGATE_SERVICE_TOKEN
+    ? configured
+    : { ...configured, TOLLGATE_SERVICE_TOKEN: randomBytes(32).toString('hex') };
   const started: RunningService[] = [];
-  const stopAll = async () => {
-    for (const s of started.reverse()) await s.stop().catch((err) => logger.error({ err }, `stopping ${s.name} failed`));
+  let stopping: Promise<void> | undefined;
+  const stopAll = () => {
+    stopping ??= (async () => {
+      for (const s of [...started].reverse()) await s.stop().catch((err) => logger.error({ err }, `stopping ${s.name} failed`));
+    })();
+    return stopping;
   };
   try {
-    const [invoicing, revenue] = await Promise.all([startInvoicingService(config, logger), startRevenueService(config, logger)]);
-    started.push(invoicing, revenue);
+    const both = await Promise.allSettled([startInvoicingService(config, logger), startRevenueService(config, logger)]);
+    for (const r of both) if (r.status === 'fulfilled') started.push(r.value);
+    for (const r of both) if (r.status === 'rejected') throw r.reason;
+    const [invoicing, revenue] = started as [RunningService, RunningService];
     // One Temporal client for the gateway and AR (AR signals `invoicePaid`); closed after both stop.
     const connection = await connectTemporal(config, logger);
     const client = createTemporalClient(connection, config);
@@ -41,23 +61,16 @@ export async function startSystem(config: Config, logger: Logger, opts: { workfl
     started.push(ar);
     const wired: Config = { ...config, INVOICING_URL: invoicing.url, REVENUE_URL: revenue.url, AR_URL: ar.url };
 
-    const { worker, connection: workerConnection } = await createContractWorker({ config: wired, logger, workflowBundle: opts.workflowBundle });
-    const workerRun = worker.run();
-    started.push({
-      name: 'worker',
-      url: '',
-      port: 0,
-      async stop() {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-        await workerRun.catch((err) => logger.error({ err }, 'worker stopped with an error'));
-        await workerConnection.close();
-      },
-    });
+    const worker = await runContractWorker({ config: wired, logger, workflowBundle: opts.workflowBundle });
+    started.push({ name: 'worker', url: '', port: 0, stop: () => worker.stop() });
 
     const gateway = await startGateway(wired, { client, logger });
     started.push(gateway);
 
-    return { gatewayUrl: gateway.url, invoicingUrl: invoicing.url, revenueUrl: revenue.url, arUrl: ar.url, sweepAr: () => ar.resumePending(), stop: stopAll };
+    return {
+      gatewayUrl: gateway.url, invoicingUrl: invoicing.url, revenueUrl: revenue.url, arUrl: ar.url,
+      serviceToken: config.TOLLGATE_SERVICE_TOKEN!, sweepAr: () => ar.resumePending(), stop: stopAll,
+    };
   } catch (err) {
     await stopAll();
     throw err;

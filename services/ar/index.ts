@@ -5,7 +5,7 @@
  * workflow. Without a Temporal client (service-only tests) those signals wait, marked pending.
  */
 import type { Client } from '@temporalio/client';
-import type { Config } from '../../libs/config';
+import { requireServiceToken, type Config } from '../../libs/config';
 import { createApp, finishApp } from '../../libs/http';
 import type { Logger } from '../../libs/logger';
 import { connectDatabase, databaseName, ensureIndexes } from '../../libs/mongo';
@@ -31,21 +31,23 @@ export interface RunningArService extends RunningService {
 }
 
 export async function startArService(
-  config: Pick<Config, 'MONGO_URL' | 'MONGO_DB_PREFIX' | 'HOST' | 'AR_PORT' | 'BODY_LIMIT' | 'REVENUE_URL' | 'INVOICING_URL'>,
+  config: Pick<Config, 'MONGO_URL' | 'MONGO_DB_PREFIX' | 'HOST' | 'AR_PORT' | 'BODY_LIMIT' | 'REVENUE_URL' | 'INVOICING_URL' | 'TOLLGATE_SERVICE_TOKEN' | 'TOLLGATE_SHUTDOWN_GRACE_MS'>,
   logger: Logger,
   deps: ArServiceDeps = {},
 ): Promise<RunningArService> {
   const log = logger.child({ service: 'ar' });
+  // Internal: checks its callers' credential, and sends the same one to revenue and invoicing.
+  const serviceToken = requireServiceToken(config, 'ar');
   const conn = await connectDatabase({ url: config.MONGO_URL, dbName: databaseName(config.MONGO_DB_PREFIX, 'ar'), logger: log });
   const repo = receivableRepository(conn);
   await ensureIndexes(conn);
   const useCases = createReceivableUseCases(repo, {
-    revenue: deps.revenue ?? createServiceClient('revenue', config.REVENUE_URL),
-    invoicing: deps.invoicing === null ? undefined : (deps.invoicing ?? createServiceClient('invoicing', config.INVOICING_URL)),
+    revenue: deps.revenue ?? createServiceClient('revenue', config.REVENUE_URL, { token: serviceToken }),
+    invoicing: deps.invoicing === null ? undefined : (deps.invoicing ?? createServiceClient('invoicing', config.INVOICING_URL, { token: serviceToken })),
     temporal: deps.temporal,
     logger: log,
   });
-  const app = createApp({ name: 'ar', logger: log, bodyLimit: config.BODY_LIMIT, ready: async () => void (await conn.db!.command({ ping: 1 })) });
+  const app = createApp({ name: 'ar', logger: log, bodyLimit: config.BODY_LIMIT, serviceToken, ready: async () => void (await conn.db!.command({ ping: 1 })) });
   app.use(receivableRoutes(useCases));
   finishApp(app);
 
@@ -59,11 +61,10 @@ export async function startArService(
   timer?.unref();
 
   const running = await runHttpService({
-    name: 'ar', app, host: config.HOST, port: config.AR_PORT, logger: log, connection: conn,
-    onStop: async () => {
-      if (timer) clearInterval(timer);
-      await sweeping;
-    },
+    name: 'ar', app, host: config.HOST, port: config.AR_PORT, logger: log, connection: conn, graceMs: config.TOLLGATE_SHUTDOWN_GRACE_MS,
+    // No new sweep once stopping; the one running finishes before the database closes.
+    beforeClose: () => { if (timer) clearInterval(timer); },
+    onStop: async () => { await sweeping; },
   });
   return { ...running, resumePending: () => useCases.resumePending() };
 }

@@ -1,11 +1,19 @@
 /**
  * Gateway use cases: contracts are workflows. Creating one starts `contract-<id>`; events are
  * workflow updates (answered applied / ignored, or refused with a code); reads are queries.
+ *
+ * Every call to Temporal is bounded: queries, describes, lists and starts by
+ * `limits.queryTimeoutMs`, updates (their effects included) by `limits.updateTimeoutMs`; and while a
+ * query or an update waits, the task queue is checked for a live worker. Temporal unreachable, a
+ * deadline passed or no worker polling all answer 503 `unavailable` with `Retry-After` — never a
+ * 500 after the SDK's own retries.
  */
 import {
+  isGrpcServiceError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter, type UpdateDefinition } from '@temporalio/common';
@@ -13,6 +21,19 @@ import type { ContractState, UpdateOutcome } from '../../libs/domain/contract';
 import { AppError, isErrorCode } from '../../libs/domain/errors';
 import * as messages from '../../libs/domain/messages';
 import type { ContractTerms } from '../../libs/domain/terms';
+import { UnavailableError } from '../../libs/http';
+
+/** gRPC status codes meaning "Temporal did not answer" (not a refusal): CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE. */
+const UNAVAILABLE_GRPC_CODES = new Set([1, 4, 8, 14]);
+
+/** True when an error of the Temporal client means Temporal (or the path to it) did not answer. */
+export function isTemporalUnavailable(err: unknown): boolean {
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || (err as { name?: string })?.name === 'WorkflowUpdateRPCTimeoutOrCancelledError') return true;
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth += 1) {
+    if (isGrpcServiceError(e) && UNAVAILABLE_GRPC_CODES.has(e.code)) return true;
+  }
+  return false;
+}
 
 /** Turns a Temporal failure into the API's error: refusals keep their code, unknown ids are 404. */
 export function toAppError(err: unknown, contractId: string): unknown {
@@ -27,6 +48,9 @@ export function toAppError(err: unknown, contractId: string): unknown {
   const message = (err as Error)?.message ?? '';
   if (/workflow execution already completed/i.test(message)) {
     return new AppError('not_allowed_in_state', `contract ${contractId} is completed`);
+  }
+  if (isTemporalUnavailable(err)) {
+    return new UnavailableError(`Temporal did not answer about contract ${contractId}; retry later`, { reason: 'temporal_unavailable' });
   }
   return err;
 }
@@ -85,12 +109,102 @@ const UPDATES: Record<ContractOperation, UpdateDefinition<UpdateOutcome, [any]>>
   resolveStep: messages.resolveStepUpdate,
 };
 
-export function createContractUseCases(deps: { client: Client; taskQueue: string; messagesPerRun?: number }) {
+export interface TemporalLimits {
+  /** Bound of a query, describe, list or start (ms). */
+  queryTimeoutMs: number;
+  /** Bound of an update, the effects it waits for included (ms). */
+  updateTimeoutMs: number;
+  /** After this long without an answer, check that a worker polls the task queue (then every few seconds) (ms). */
+  workerCheckMs: number;
+  /** `Retry-After` of the 503s (seconds). */
+  retryAfterSeconds: number;
+}
+
+export const DEFAULT_TEMPORAL_LIMITS: TemporalLimits = { queryTimeoutMs: 10_000, updateTimeoutMs: 30_000, workerCheckMs: 1_000, retryAfterSeconds: 5 };
+
+/** A poller not seen for this long is gone (live ones come back at least every ~70 s: long polls last a minute). */
+const POLLER_STALE_MS = 2 * 60_000;
+const WORKFLOW_TASK_QUEUE = 1;
+
+/**
+ * True when a worker has polled the task queue's workflow tasks lately, false when none has
+ * (undefined: Temporal did not answer within 2 s). `track` sees the call (to await it before closing).
+ */
+export async function workerPolls(client: Client, taskQueue: string, track: (call: Promise<unknown>) => void = () => undefined): Promise<boolean | undefined> {
+  try {
+    const call = client.connection.withDeadline(Date.now() + 2_000, () => client.workflowService.describeTaskQueue({
+      namespace: client.options.namespace, taskQueue: { name: taskQueue }, taskQueueType: WORKFLOW_TASK_QUEUE,
+    }));
+    track(call);
+    const res = await call;
+    const now = Date.now();
+    return (res.pollers ?? []).some((p) => now - Number(p.lastAccessTime?.seconds ?? 0) * 1000 < POLLER_STALE_MS);
+  } catch {
+    return undefined;
+  }
+}
+
+export function createContractUseCases(deps: { client: Client; taskQueue: string; messagesPerRun?: number; limits?: Partial<TemporalLimits> }) {
   const { client } = deps;
+  const limits: TemporalLimits = { ...DEFAULT_TEMPORAL_LIMITS, ...deps.limits };
   const handle = (contractId: string) => client.workflow.getHandle(messages.contractWorkflowId(contractId));
+  const unavailable = (message: string, reason: string) => new UnavailableError(message, { reason }, limits.retryAfterSeconds);
+  /** Calls to Temporal not finished yet (also those given up on): the connection closes only after them. */
+  const pending = new Set<Promise<unknown>>();
+  const track = (call: Promise<unknown>) => {
+    pending.add(call);
+    void call.catch(() => undefined).finally(() => pending.delete(call));
+  };
+
+  const noWorkerPolls = async (): Promise<boolean | undefined> => {
+    const polls = await workerPolls(client, deps.taskQueue, track);
+    return polls === undefined ? undefined : !polls;
+  };
+
+  /**
+   * Runs `fn` (calls to Temporal) within `timeoutMs`; with `needsWorker`, also gives up as soon as
+   * no worker polls the task queue. Either way: 503 `unavailable`, the gRPC call cancelled.
+   */
+  async function bounded<T>(what: string, timeoutMs: number, needsWorker: boolean, fn: () => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const gaveUp = new Promise<never>((_resolve, reject) => {
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+    });
+    gaveUp.catch(() => undefined);
+    const timers: NodeJS.Timeout[] = [];
+    timers.push(setTimeout(() => controller.abort(unavailable(
+      `Temporal did not answer ${what} within ${Math.round(timeoutMs / 100) / 10} s (Temporal slow or unreachable, or the contract's work is waiting on a service); retry later`,
+      'timeout',
+    )), timeoutMs));
+    if (needsWorker) {
+      const check = async () => {
+        if (controller.signal.aborted) return;
+        if (await noWorkerPolls()) {
+          controller.abort(unavailable(`no worker is polling task queue ${deps.taskQueue}: ${what} cannot run now; retry later`, 'no_worker'));
+        } else if (!controller.signal.aborted) {
+          timers.push(setTimeout(() => void check(), Math.max(limits.workerCheckMs, 5_000)));
+        }
+      };
+      timers.push(setTimeout(() => void check(), limits.workerCheckMs));
+    }
+    try {
+      // The deadline too: the SDK retries an unreachable server in the background even once the
+      // call is cancelled; past the deadline each retry fails at once, so the call ends.
+      const deadline = Date.now() + timeoutMs;
+      const work = client.connection.withAbortSignal(controller.signal, () => client.connection.withDeadline(deadline, fn));
+      track(work);
+      return await Promise.race([work, gaveUp]);
+    } catch (err) {
+      throw controller.signal.aborted ? controller.signal.reason : err;
+    } finally {
+      for (const t of timers) clearTimeout(t);
+      if (!controller.signal.aborted) controller.abort();
+    }
+  }
+
   const isCompleted = async (contractId: string) => {
     try {
-      return (await handle(contractId).describe()).status.name === 'COMPLETED';
+      return (await bounded(`a describe of contract ${contractId}`, limits.queryTimeoutMs, false, () => handle(contractId).describe())).status.name === 'COMPLETED';
     } catch {
       return false;
     }
@@ -100,7 +214,7 @@ export function createContractUseCases(deps: { client: Client; taskQueue: string
     async create(terms: ContractTerms): Promise<{ contractId: string; workflowId: string; version: number }> {
       const workflowId = messages.contractWorkflowId(terms.contractId);
       try {
-        await client.workflow.start(messages.CONTRACT_WORKFLOW, {
+        await bounded(`the start of contract ${terms.contractId}`, limits.queryTimeoutMs, false, () => client.workflow.start(messages.CONTRACT_WORKFLOW, {
           workflowId,
           taskQueue: deps.taskQueue,
           args: [{ terms, options: { maxMessagesPerRun: deps.messagesPerRun } }],
@@ -111,12 +225,12 @@ export function createContractUseCases(deps: { client: Client; taskQueue: string
           ],
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           workflowIdConflictPolicy: 'FAIL',
-        });
+        }));
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) {
           throw new AppError('duplicate_contract', `contract ${terms.contractId} already exists`);
         }
-        throw err;
+        throw toAppError(err, terms.contractId);
       }
       return { contractId: terms.contractId, workflowId, version: 1 };
     },
@@ -126,9 +240,12 @@ export function createContractUseCases(deps: { client: Client; taskQueue: string
      * milestone settled, revenue fully recognized) takes no more events: advancing its clock is
      * `ignored` (nothing is left to fire), anything else is refused `not_allowed_in_state`.
      */
-    async send(contractId: string, operation: ContractOperation, input: unknown): Promise<UpdateOutcome> {
+    async send(contractId: string, operation: ContractOperation, input: unknown, opts: { updateId?: string } = {}): Promise<UpdateOutcome> {
       try {
-        return await handle(contractId).executeUpdate(UPDATES[operation], { args: [input] });
+        // With an updateId (e.g. from the caller's Idempotency-Key), Temporal runs the update once
+        // in a run even if a retry after a 503 sends it again.
+        return await bounded(`the ${operation} update of contract ${contractId}`, limits.updateTimeoutMs, true,
+          () => handle(contractId).executeUpdate(UPDATES[operation], { args: [input], ...(opts.updateId ? { updateId: opts.updateId } : {}) }));
       } catch (err) {
         const mapped = toAppError(err, contractId);
         if (mapped instanceof AppError && mapped.code === 'not_found' && (await isCompleted(contractId))) {
@@ -142,7 +259,7 @@ export function createContractUseCases(deps: { client: Client; taskQueue: string
     /** The customer a contract belongs to (its search attribute); 404 `not_found` when there is no such contract. */
     async customerOf(contractId: string): Promise<string | undefined> {
       try {
-        const d = await handle(contractId).describe();
+        const d = await bounded(`a describe of contract ${contractId}`, limits.queryTimeoutMs, false, () => handle(contractId).describe());
         return d.typedSearchAttributes.get(messages.searchAttributes.customer);
       } catch (err) {
         throw toAppError(err, contractId);
@@ -151,12 +268,18 @@ export function createContractUseCases(deps: { client: Client; taskQueue: string
 
     /** Lists contracts from Temporal visibility (search attributes), one page at a time. */
     async list(filter: ContractListFilter): Promise<{ data: ContractListItem[]; nextPageToken?: string }> {
-      const res = await client.workflowService.listWorkflowExecutions({
-        namespace: client.options.namespace,
-        pageSize: filter.pageSize,
-        nextPageToken: filter.nextPageToken ? Buffer.from(filter.nextPageToken, 'base64url') : undefined,
-        query: listQuery(deps.taskQueue, filter),
-      });
+      let res;
+      try {
+        res = await bounded('the contract listing', limits.queryTimeoutMs, false, () => client.workflowService.listWorkflowExecutions({
+          namespace: client.options.namespace,
+          pageSize: filter.pageSize,
+          nextPageToken: filter.nextPageToken ? Buffer.from(filter.nextPageToken, 'base64url') : undefined,
+          query: listQuery(deps.taskQueue, filter),
+        }));
+      } catch (err) {
+        if (isTemporalUnavailable(err)) throw unavailable('Temporal did not answer the contract listing; retry later', 'temporal_unavailable');
+        throw err;
+      }
       const attr = (fields: Record<string, unknown> | null | undefined, name: string): string | undefined => {
         const p = fields?.[name];
         if (!p) return undefined;
@@ -179,9 +302,26 @@ export function createContractUseCases(deps: { client: Client; taskQueue: string
       return { data, ...(token ? { nextPageToken: token } : {}) };
     },
 
+    /** Answers when Temporal does (within `timeoutMs`), for `/readyz`. */
+    async ping(timeoutMs = 3_000): Promise<void> {
+      try {
+        await bounded('a health check', timeoutMs, false, () => client.workflowService.getSystemInfo({}));
+      } catch (err) {
+        throw isTemporalUnavailable(err) ? unavailable('Temporal did not answer a health check', 'temporal_unavailable') : err;
+      }
+    },
+
+    /**
+     * Resolves once every call to Temporal has ended, those given up on included (they end by their
+     * deadline): await before closing the connection, or the SDK's pending retries throw.
+     */
+    async drain(): Promise<void> {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+
     async state(contractId: string): Promise<ContractState> {
       try {
-        return await handle(contractId).query(messages.contractStateQuery);
+        return await bounded(`the state query of contract ${contractId}`, limits.queryTimeoutMs, true, () => handle(contractId).query(messages.contractStateQuery));
       } catch (err) {
         throw toAppError(err, contractId);
       }

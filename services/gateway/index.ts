@@ -1,7 +1,7 @@
 /** The gateway: the public HTTP API in front of the contract workflows and the services. */
 import type { Client } from '@temporalio/client';
 import { createAuthenticator, loadApiKeys, loadWebhookSources } from '../../libs/auth';
-import type { Config } from '../../libs/config';
+import { requireServiceToken, type Config } from '../../libs/config';
 import { createApp, finishApp } from '../../libs/http';
 import type { Logger } from '../../libs/logger';
 import { connectDatabase, databaseName, ensureIndexes } from '../../libs/mongo';
@@ -15,12 +15,16 @@ import { gatewayOperations, gatewayRouter, type GatewayOperation } from './route
 export type GatewayConfig = Pick<Config,
   | 'HOST' | 'GATEWAY_PORT' | 'BODY_LIMIT' | 'TEMPORAL_TASK_QUEUE' | 'INVOICING_URL' | 'REVENUE_URL' | 'AR_URL' | 'CONTRACT_MESSAGES_PER_RUN'
   | 'MONGO_URL' | 'MONGO_DB_PREFIX' | 'TOLLGATE_API_KEYS' | 'TOLLGATE_API_KEYS_FILE' | 'TOLLGATE_REQUIRE_API_KEYS'
-  | 'TOLLGATE_WEBHOOK_SECRETS' | 'TOLLGATE_WEBHOOK_TOLERANCE_SECONDS' | 'TOLLGATE_IDEMPOTENCY_TTL_HOURS'>;
+  | 'TOLLGATE_WEBHOOK_SECRETS' | 'TOLLGATE_WEBHOOK_TOLERANCE_SECONDS' | 'TOLLGATE_IDEMPOTENCY_TTL_HOURS'
+  | 'TOLLGATE_SERVICE_TOKEN' | 'TOLLGATE_TEMPORAL_QUERY_TIMEOUT_MS' | 'TOLLGATE_TEMPORAL_UPDATE_TIMEOUT_MS' | 'TOLLGATE_RETRY_AFTER_SECONDS'
+  | 'TOLLGATE_SHUTDOWN_GRACE_MS'>;
 
 const PURGE_EVERY_MS = 60 * 60_000;
 
 export async function startGateway(config: GatewayConfig, deps: { client: Client; logger: Logger }): Promise<RunningService> {
   const log = deps.logger.child({ service: 'gateway' });
+  // The gateway calls the internal services as a Tollgate component.
+  const serviceToken = requireServiceToken(config, 'gateway');
   const keys = loadApiKeys(config);
   const webhookSources = loadWebhookSources(config);
   if (keys.length === 0) {
@@ -33,13 +37,17 @@ export async function startGateway(config: GatewayConfig, deps: { client: Client
   const conn = await connectDatabase({ url: config.MONGO_URL, dbName: databaseName(config.MONGO_DB_PREFIX, 'gateway'), logger: log });
   const idempotency = idempotencyRepository(conn, { ttlMs: config.TOLLGATE_IDEMPOTENCY_TTL_HOURS * 3_600_000 });
   await ensureIndexes(conn);
-  const purge = (all: boolean) => (all ? idempotency.purgeAll() : idempotency.purgeExpired()).then(
-    (n) => n > 0 && log.info({ purged: n }, 'expired idempotency records purged'),
-    (err: unknown) => log.warn({ err }, 'purging expired idempotency records failed'),
-  );
+  // The purge running now, if any: awaited before the database closes at shutdown.
+  let purging: Promise<unknown> = Promise.resolve();
+  const purge = (all: boolean) => {
+    purging = (all ? idempotency.purgeAll() : idempotency.purgeExpired()).then(
+      (n) => n > 0 && log.info({ purged: n }, 'expired idempotency records purged'),
+      (err: unknown) => log.warn({ err }, 'purging expired idempotency records failed'),
+    );
+  };
   // Once at start by a scan (records older than the hourly look-back), then by expiry hour.
-  void purge(true);
-  const purgeTimer = setInterval(() => void purge(false), PURGE_EVERY_MS);
+  purge(true);
+  const purgeTimer = setInterval(() => purge(false), PURGE_EVERY_MS);
   purgeTimer.unref();
 
   const app = createApp({
@@ -48,17 +56,27 @@ export async function startGateway(config: GatewayConfig, deps: { client: Client
     bodyLimit: config.BODY_LIMIT,
     helmet: true,
     rawBody: true,
+    retryAfterSeconds: config.TOLLGATE_RETRY_AFTER_SECONDS,
     ready: async () => {
-      await deps.client.connection.workflowService.getSystemInfo({});
+      await gatewayDeps.contracts.ping();
       await conn.db!.command({ ping: 1 });
     },
   });
   const gatewayDeps = {
-    contracts: createContractUseCases({ client: deps.client, taskQueue: config.TEMPORAL_TASK_QUEUE, messagesPerRun: config.CONTRACT_MESSAGES_PER_RUN }),
+    contracts: createContractUseCases({
+      client: deps.client,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      messagesPerRun: config.CONTRACT_MESSAGES_PER_RUN,
+      limits: {
+        queryTimeoutMs: config.TOLLGATE_TEMPORAL_QUERY_TIMEOUT_MS,
+        updateTimeoutMs: config.TOLLGATE_TEMPORAL_UPDATE_TIMEOUT_MS,
+        retryAfterSeconds: config.TOLLGATE_RETRY_AFTER_SECONDS,
+      },
+    }),
     services: {
-      invoicing: createServiceClient('invoicing', config.INVOICING_URL),
-      revenue: createServiceClient('revenue', config.REVENUE_URL),
-      ar: createServiceClient('ar', config.AR_URL),
+      invoicing: createServiceClient('invoicing', config.INVOICING_URL, { token: serviceToken }),
+      revenue: createServiceClient('revenue', config.REVENUE_URL, { token: serviceToken }),
+      ar: createServiceClient('ar', config.AR_URL, { token: serviceToken }),
     },
     auth: createAuthenticator(keys),
     idempotency,
@@ -74,7 +92,12 @@ export async function startGateway(config: GatewayConfig, deps: { client: Client
   app.use(gatewayRouter([...operations, ...pages], gatewayDeps));
   finishApp(app);
   return runHttpService({
-    name: 'gateway', app, host: config.HOST, port: config.GATEWAY_PORT, logger: log, connection: conn,
-    onStop: async () => clearInterval(purgeTimer),
+    name: 'gateway', app, host: config.HOST, port: config.GATEWAY_PORT, logger: log, connection: conn, graceMs: config.TOLLGATE_SHUTDOWN_GRACE_MS,
+    beforeClose: () => clearInterval(purgeTimer),
+    onStop: async () => {
+      await purging;
+      // Calls to Temporal given up on (503) may still be retrying in the SDK until their deadline.
+      await gatewayDeps.contracts.drain();
+    },
   });
 }

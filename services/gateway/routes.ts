@@ -26,6 +26,15 @@ import {
   paymentBodyFor, rejectBody, stepBody,
 } from './schemas';
 
+/**
+ * The Temporal update id of a request sent with an Idempotency-Key: a retry after a 503 (the update
+ * may still have been applied) is then run once by the workflow, not twice (a cost counted twice).
+ */
+function updateIdOf(req: Request): { updateId?: string } {
+  const key = idempotencyKeyOf(req);
+  return key === undefined ? {} : { updateId: `${req.principal?.name ?? 'anonymous'}:${req.method}:${req.path}:${key}` };
+}
+
 declare module 'express-serve-static-core' {
   interface Request {
     principal?: Principal;
@@ -64,7 +73,7 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
     responses: ok('the workflow\'s answer: `{outcome: applied|ignored, reason?, milestone}`'),
     async handler(req, res) {
       const b = validate(schema, body(req)) as object;
-      res.json(await contracts.send(contractId(req), op, { ...b, milestoneId: req.params.mid }));
+      res.json(await contracts.send(contractId(req), op, { ...b, milestoneId: req.params.mid }, updateIdOf(req)));
     },
   });
   const contractOp = (path: string, op: ContractOperation, permission: Permission, schema: z.ZodType, summary: string, action: string): GatewayOperation => ({
@@ -75,7 +84,7 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
     access: { permission, action },
     responses: ok('the workflow\'s answer: `{outcome: applied|ignored, reason?, version?}`'),
     async handler(req, res) {
-      res.json(await contracts.send(contractId(req), op, validate(schema, body(req))));
+      res.json(await contracts.send(contractId(req), op, validate(schema, body(req)), updateIdOf(req)));
     },
   });
   /** Finance acts on a failed step of the contract (`failedSteps` in the state). */
@@ -87,7 +96,7 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
     access: { permission: 'manage', action: `${verb} failed steps` },
     responses: ok('the workflow\'s answer: `{outcome: applied|ignored, reason}`; a retry refused again answers the service\'s refusal'),
     async handler(req, res) {
-      res.json(await contracts.send(contractId(req), op, { ...validate(stepBody, body(req)), stepId: req.params.stepId }));
+      res.json(await contracts.send(contractId(req), op, { ...validate(stepBody, body(req)), stepId: req.params.stepId }, updateIdOf(req)));
     },
   });
   const read = (path: string, summary: string, handler: GatewayOperation['handler'], query?: z.ZodObject): GatewayOperation => ({
@@ -140,7 +149,7 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
         validate(costBody, body(req));
         // The amount in the contract's currency's minor units: one state query (costs are not the hot path).
         const state = await contracts.state(contractId(req));
-        res.json(await contracts.send(contractId(req), 'cost', validate(costBodyFor(state.currency), body(req))));
+        res.json(await contracts.send(contractId(req), 'cost', validate(costBodyFor(state.currency), body(req)), updateIdOf(req)));
       },
     },
     contractOp('/contracts/:id/hold', 'hold', 'manage', datedBody, 'Place a customer hold: invoices falling due are queued', 'place holds'),
@@ -152,7 +161,7 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
         const state = await contracts.state(contractId(req));
         const amendment = validate(amendBodyFor(state.currency), body(req));
         assertSomeSspAboveZero(state, amendment);
-        res.json(await contracts.send(contractId(req), 'amend', amendment));
+        res.json(await contracts.send(contractId(req), 'amend', amendment, updateIdOf(req)));
       },
     },
     stepOp('retry', 'retryStep', 'Run a step a service refused again (after a fix), with the steps that needed it; same idempotency keys'),
@@ -249,8 +258,8 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
           validate(costBodyFor(state.currency), { obligationId: event.obligationId, amount: event.amount, ...(event.date ? { date: event.date } : {}) });
         }
         const outcome = event.type === 'cost'
-          ? await contracts.send(event.contractId, 'cost', { obligationId: event.obligationId, amount: event.amount, ...(event.date ? { date: event.date } : {}) })
-          : await contracts.send(event.contractId, event.type, { milestoneId: event.milestoneId, ...(event.date ? { date: event.date } : {}) });
+          ? await contracts.send(event.contractId, 'cost', { obligationId: event.obligationId, amount: event.amount, ...(event.date ? { date: event.date } : {}) }, { updateId: `webhook:${req.params.source}:${event.eventId}` })
+          : await contracts.send(event.contractId, event.type, { milestoneId: event.milestoneId, ...(event.date ? { date: event.date } : {}) }, { updateId: `webhook:${req.params.source}:${event.eventId}` });
         res.json({ eventId: event.eventId, ...outcome });
       },
     },

@@ -1,5 +1,5 @@
 /** The invoicing service: owns invoices and their numbers, in its own database. */
-import type { Config } from '../../libs/config';
+import { requireServiceToken, type Config } from '../../libs/config';
 import { createApp, finishApp } from '../../libs/http';
 import type { Logger } from '../../libs/logger';
 import { connectDatabase, databaseName, ensureIndexes } from '../../libs/mongo';
@@ -9,15 +9,17 @@ import { createInvoiceUseCases } from './invoices';
 import { invoiceRoutes } from './routes';
 
 export async function startInvoicingService(
-  config: Pick<Config, 'MONGO_URL' | 'MONGO_DB_PREFIX' | 'HOST' | 'INVOICING_PORT' | 'BODY_LIMIT'>,
+  config: Pick<Config, 'MONGO_URL' | 'MONGO_DB_PREFIX' | 'HOST' | 'INVOICING_PORT' | 'BODY_LIMIT' | 'TOLLGATE_SERVICE_TOKEN' | 'TOLLGATE_SHUTDOWN_GRACE_MS'>,
   logger: Logger,
 ): Promise<RunningService> {
   const log = logger.child({ service: 'invoicing' });
+  // Internal: only Tollgate components (the worker's activities, the gateway, AR) may call it.
+  const serviceToken = requireServiceToken(config, 'invoicing');
   const conn = await connectDatabase({ url: config.MONGO_URL, dbName: databaseName(config.MONGO_DB_PREFIX, 'invoicing'), logger: log });
   const repo = invoiceRepository(conn);
   await ensureIndexes(conn);
-  const app = createApp({ name: 'invoicing', logger: log, bodyLimit: config.BODY_LIMIT, ready: async () => void (await conn.db!.command({ ping: 1 })) });
+  const app = createApp({ name: 'invoicing', logger: log, bodyLimit: config.BODY_LIMIT, serviceToken, ready: async () => void (await conn.db!.command({ ping: 1 })) });
   app.use(invoiceRoutes(createInvoiceUseCases(repo)));
   finishApp(app);
-  return runHttpService({ name: 'invoicing', app, host: config.HOST, port: config.INVOICING_PORT, logger: log, connection: conn });
+  return runHttpService({ name: 'invoicing', app, host: config.HOST, port: config.INVOICING_PORT, logger: log, connection: conn, graceMs: config.TOLLGATE_SHUTDOWN_GRACE_MS });
 }

@@ -3,7 +3,7 @@ import { createLogger } from '../../libs/logger';
 import type { RunningService } from '../../libs/service-runtime';
 import { startInvoicingService } from '../../services/invoicing';
 import type { IssueInvoiceRequest } from '../../services/invoicing/api';
-import { http, testConfig, uniqueId } from '../support/system';
+import { http, serviceHeaders, testConfig, uniqueId } from '../support/system';
 
 let svc: RunningService;
 let sharedPrefix: string;
@@ -208,7 +208,7 @@ describe('printable invoice', () => {
       lines: [{ milestoneId: 'go-live', description: 'Phase 1 "design" <b>sign-off</b> & handover', amount: '1234.50' }],
     }), uniqueId('k'))).body;
     for (const url of [`${svc.url}/invoices/${inv.number}.html`, `${svc.url}/invoices/${inv.number}?format=html`]) {
-      const res = await fetch(url);
+      const res = await fetch(url, { headers: serviceHeaders() });
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
       const page = await res.text();
       expect(page).toContain('Phase 1 &quot;design&quot; &lt;b&gt;sign-off&lt;/b&gt; &amp; handover');

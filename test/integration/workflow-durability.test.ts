@@ -5,7 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import * as messages from '../../libs/domain/messages';
 import { milestone, sandboxTerms, TestContract } from '../support/contracts';
-import { startTestSystem, testConfig, type TestSystem, waitFor } from '../support/system';
+import { serviceHeaders, startTestSystem, testConfig, type TestSystem, waitFor } from '../support/system';
 
 let connection: Connection;
 let client: Client;
@@ -167,7 +167,7 @@ describe('restarts', () => {
       await c.clock('2025-02-12');
       const s = await c.settled();
       expect(s.invoices.map((i: any) => [i.milestoneIds[0], i.date])).toEqual([['m1', '2025-02-01'], ['m2', '2025-02-12']]);
-      const listed: any = await fetch(`${sys.invoicingUrl}/invoices?contractId=${terms.contractId}`).then((r) => r.json());
+      const listed: any = await fetch(`${sys.invoicingUrl}/invoices?contractId=${terms.contractId}`, { headers: serviceHeaders() }).then((r) => r.json());
       expect(listed.data.map((i: any) => i.number)).toEqual(s.invoices.map((i: any) => i.number));
     } finally {
       await sys.stop();

@@ -1,6 +1,11 @@
 /**
  * A whole Tollgate (services, gateway, worker) for one test file, on the shared real servers, with
  * its own databases and task queue so files never see each other's data.
+ *
+ * The internal services require the service credential: every test config carries
+ * TEST_SERVICE_TOKEN, and the `http` helper sends it to the internal services by itself (it asks
+ * each new origin's `/healthz` which component answers there), so a test calling
+ * `${sys.invoicingUrl}/…` acts as a Tollgate component. A raw `fetch` passes `serviceHeaders()`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../libs/config';
@@ -10,6 +15,14 @@ import { startSystem, type RunningSystem } from '../../deploy/local/system';
 export interface TestSystem extends RunningSystem {
   config: Config;
   prefix: string;
+}
+
+/** The service credential of every test config of this test file. */
+export const TEST_SERVICE_TOKEN = `test-service-token-${randomBytes(24).toString('hex')}`;
+
+/** The header that proves a caller is a Tollgate component (for a raw `fetch` to a service). */
+export function serviceHeaders(token: string = TEST_SERVICE_TOKEN): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
 }
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
@@ -24,6 +37,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     REVENUE_PORT: '0',
     AR_PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    TOLLGATE_SERVICE_TOKEN: TEST_SERVICE_TOKEN,
+    // Stopping a test system waits this long at most for in-flight requests and activities.
+    TOLLGATE_SHUTDOWN_GRACE_MS: '3000',
     ...overrides,
   });
 }
@@ -45,13 +61,42 @@ function required(name: string): string {
   return v;
 }
 
-/** JSON over HTTP, returning status, headers and body, for asserting on every part. */
+const INTERNAL_SERVICES = new Set(['invoicing', 'revenue', 'ar']);
+/** Origin → whether an internal service answers there (from its `/healthz`). */
+const internalOrigins = new Map<string, boolean>();
+
+async function isInternalService(origin: string, fresh = false): Promise<boolean> {
+  const known = fresh ? undefined : internalOrigins.get(origin);
+  if (known !== undefined) return known;
+  try {
+    const res = await fetch(`${origin}/healthz`);
+    const internal = res.ok && INTERNAL_SERVICES.has(((await res.json()) as { service?: string })?.service ?? '');
+    internalOrigins.set(origin, internal);
+    return internal;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * JSON over HTTP, returning status, headers and body, for asserting on every part. To an internal
+ * service it sends the test service credential, unless `headers` has its own `authorization`.
+ */
 export async function http<T = any>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(url, {
+  const ownCredential = Object.keys(headers).some((h) => h.toLowerCase() === 'authorization');
+  const origin = new URL(url).origin;
+  const send = (credential: boolean) => fetch(url, {
     method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(credential ? serviceHeaders() : {}), ...headers },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
+  const credential = !ownCredential && (await isInternalService(origin));
+  let res = await send(credential);
+  // A port first seen as something else may now be a service (ports are reused between systems).
+  if (res.status === 401 && !credential && !ownCredential && (await isInternalService(origin, true))) {
+    await res.arrayBuffer();
+    res = await send(true);
+  }
   const text = await res.text();
   let json: any;
   try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
