@@ -2,7 +2,7 @@
  * Mongo kit: one database per service on one MongoDB-wire server (MongoDB or FerretDB), connected
  * with retry. FerretDB has no transactions: services rely on unique indexes and idempotency keys.
  */
-import mongoose, { type Connection } from 'mongoose';
+import mongoose, { type Connection, type Model } from 'mongoose';
 import type { Logger } from './logger';
 
 export function databaseName(prefix: string, service: string): string {
@@ -44,7 +44,22 @@ export async function ensureIndexes(conn: Connection): Promise<void> {
   }
 }
 
-/** True when a write failed on a unique index. */
+/** True when a write failed on a unique index (MongoDB's code 11000; FerretDB's SQLite message). */
 export function isDuplicateKeyError(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: number }).code === 11000;
+  if (typeof err !== 'object' || err === null) return false;
+  return (err as { code?: number }).code === 11000 || /UNIQUE constraint/.test((err as Error).message ?? '');
+}
+
+/**
+ * Inserts a document; false when a unique index already holds its key. The one write FerretDB makes
+ * atomic under concurrency, so every "happens once" and every compare-and-set is built on it.
+ */
+export async function insertUnique<T>(M: Model<T>, doc: T): Promise<boolean> {
+  try {
+    await M.create(doc);
+    return true;
+  } catch (err) {
+    if (isDuplicateKeyError(err)) return false;
+    throw err;
+  }
 }

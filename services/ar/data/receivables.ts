@@ -15,6 +15,7 @@
  * payments not `settled`, and applications still marked `todo`.
  */
 import { Schema, type Connection } from 'mongoose';
+import { insertUnique, isDuplicateKeyError } from '../../../libs/mongo';
 import type { ArCreditMemo, Payment, Receivable } from '../api';
 
 export interface ReceivableDoc extends Receivable {
@@ -191,10 +192,6 @@ function strip<T>(doc: T | null): T | null {
 }
 const stripAll = <T>(docs: T[]): T[] => docs.map((d) => strip(d)!);
 
-function isDuplicate(err: unknown): boolean {
-  return (err as { code?: number })?.code === 11000 || /UNIQUE constraint/.test((err as Error)?.message ?? '');
-}
-
 /** Reads key by key (each an index lookup), a few at a time so one report cannot flood the pool; results in key order. */
 async function eachKey<T>(keys: readonly string[], read: (key: string) => Promise<T[]>, width = 16): Promise<T[]> {
   const out: T[][] = [];
@@ -282,13 +279,7 @@ export function receivableRepository(conn: Connection) {
       },
       /** Appends an application; false when this ref, this seq or this draw is already there. */
       async insert(doc: ApplicationDoc): Promise<boolean> {
-        try {
-          await Applications.create(doc);
-          return true;
-        } catch (err) {
-          if (isDuplicate(err)) return false;
-          throw err;
-        }
+        return insertUnique(Applications, doc);
       },
     },
     payments: {
@@ -339,7 +330,7 @@ export function receivableRepository(conn: Connection) {
         try {
           await Lots.create(doc);
         } catch (err) {
-          if (!isDuplicate(err)) throw err;
+          if (!isDuplicateKeyError(err)) throw err;
         }
       },
     },

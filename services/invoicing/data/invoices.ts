@@ -6,7 +6,7 @@
  * indexed string (docs/local-stack.md, "Indexed access"), so its cost does not grow with the books.
  */
 import { Schema, type Connection, type Model } from 'mongoose';
-import { isDuplicateKeyError } from '../../../libs/mongo';
+import { insertUnique } from '../../../libs/mongo';
 import type { CreditMemo, Invoice } from '../api';
 
 export interface InvoiceDoc extends Invoice {
@@ -254,15 +254,5 @@ export function invoiceRepository(conn: Connection) {
   };
 }
 
-/** Inserts a document; false when a unique index already holds its key. */
-async function insertUnique<T>(M: Model<T>, doc: T): Promise<boolean> {
-  try {
-    await M.create(doc);
-    return true;
-  } catch (err) {
-    if (isDuplicateKeyError(err)) return false;
-    throw err;
-  }
-}
 
 export type InvoiceRepository = ReturnType<typeof invoiceRepository>;
