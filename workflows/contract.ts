@@ -5,8 +5,6 @@
  * one at a time, in order. Deterministic: no I/O, no Node APIs; time comes from the workflow clock.
  */
 import {
-  ActivityFailure,
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -28,10 +26,6 @@ import { dec, formatMoney, sumMoney } from '../libs/money';
 import { dueDate } from '../libs/accounting';
 import * as engine from './engine';
 
-const REFUSAL_CODES: ErrorCode[] = [
-  'validation_failed', 'not_found', 'future_date', 'not_allowed_in_state', 'window_closed', 'requires_amendment',
-  'stale_version', 'invalid_amendment', 'idempotency_conflict', 'unbalanced_entry', 'duplicate_contract',
-];
 
 /**
  * Activities heartbeat while they wait on a service (activities/index.ts), so one lost with a
@@ -42,14 +36,10 @@ const REFUSAL_CODES: ErrorCode[] = [
 const services = proxyActivities<ContractActivities>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '5 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: REFUSAL_CODES },
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: [...engine.REFUSAL_CODES] },
 });
 
-/** The business refusal inside an error (an activity's, or the engine's own), else undefined. */
-function refusalOf(err: unknown): ApplicationFailure | undefined {
-  const failure = err instanceof ActivityFailure ? err.cause : err;
-  return failure instanceof ApplicationFailure && REFUSAL_CODES.includes(failure.type as ErrorCode) ? failure : undefined;
-}
+const refusalOf = engine.refusalOf;
 
 /** Log entries kept in state (older ones are counted, not kept, to bound the payload). */
 const LOG_LIMIT = 2_000;

@@ -6,7 +6,7 @@
  * Refusals are thrown as non-retryable ApplicationFailures typed with the DESIGN error code, always
  * before anything changes, so a refused request changes nothing.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { dueDate, transactionPrice } from '../libs/accounting';
 import { amendmentProblems, mergeAmendment, type AmendInput } from '../libs/domain/amendment';
 import type {
@@ -20,6 +20,22 @@ import { addDays, isBusinessDate, lastDayOfMonth, maxDate, nextBillingDay } from
 import { Dec, dec, formatMoney, isMoneyString } from '../libs/money';
 
 export type Via = LogEntry['via'];
+
+/** The DESIGN codes that are business refusals: final answers, recorded, never retried. */
+export const REFUSAL_CODES: readonly ErrorCode[] = [
+  'validation_failed', 'not_found', 'future_date', 'not_allowed_in_state', 'window_closed', 'requires_amendment',
+  'stale_version', 'invalid_amendment', 'idempotency_conflict', 'unbalanced_entry', 'duplicate_contract',
+];
+
+/**
+ * The business refusal in an error (an activity's, or the rules' own), else undefined: anything else
+ * (a TypeError, a service's 401, an unknown failure type) is a bug or an outage, never recorded as
+ * a refusal — it propagates, so Temporal retries it.
+ */
+export function refusalOf(err: unknown): ApplicationFailure | undefined {
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  return failure instanceof ApplicationFailure && REFUSAL_CODES.includes(failure.type as ErrorCode) ? failure : undefined;
+}
 
 export function refusal(code: ErrorCode, message: string, details?: unknown): ApplicationFailure {
   return ApplicationFailure.create({ message, type: code, nonRetryable: true, details: details === undefined ? undefined : [details] });
