@@ -72,6 +72,21 @@ export function requireServiceCredential(token: string) {
   };
 }
 
+/** The deepest JSON body accepted (contract terms, the deepest message, are 6 levels deep). */
+export const MAX_JSON_DEPTH = 32;
+
+/** True when the value has arrays/objects nested more than `max` levels (iterative: no stack overflow). */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 export function createApp(opts: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -108,6 +123,14 @@ export function createApp(opts: AppOptions): Express {
     limit: opts.bodyLimit ?? '1mb',
     ...(opts.rawBody ? { verify: (req: Request, _res: Response, buf: Buffer) => void ((req as Request & { rawBody?: Buffer }).rawBody = buf) } : {}),
   }));
+  // A body nested deeper than any Tollgate message would overflow the stack of every recursive
+  // walk after it (validation, request hashing): refuse it here, without recursion.
+  app.use((req, _res, next) => {
+    if (nestedDeeperThan(req.body, MAX_JSON_DEPTH)) {
+      return next(new AppError('validation_failed', `request body is nested deeper than ${MAX_JSON_DEPTH} levels`, [{ path: 'body', message: `nested deeper than ${MAX_JSON_DEPTH} levels` }]));
+    }
+    next();
+  });
   return app;
 }
 
