@@ -1,8 +1,11 @@
 /**
  * Runs one Tollgate component on its own (what each docker-compose container runs):
- *   tsx deploy/run.ts gateway | invoicing | revenue | ar | worker
- * Servers come from TEMPORAL_ADDRESS and MONGO_URL; the other services from *_URL.
+ *   tsx deploy/run.ts gateway | invoicing | revenue | ar | worker [--workflow-bundle PATH]
+ * Servers come from TEMPORAL_ADDRESS and MONGO_URL; the other services from *_URL. A worker given
+ * `--workflow-bundle` (the code of a `bundleWorkflowCode` bundle, written to a file) skips webpack
+ * and polls within about a second of starting (the chaos run restarts workers every 30 s).
  */
+import { existsSync } from 'node:fs';
 import { loadConfig } from '../libs/config';
 import { createLogger } from '../libs/logger';
 import type { RunningService } from '../libs/service-runtime';
@@ -16,12 +19,14 @@ import { createContractWorker } from '../worker';
 const COMPONENTS = ['gateway', 'invoicing', 'revenue', 'ar', 'worker'] as const;
 type Component = (typeof COMPONENTS)[number];
 
-async function main(component: Component): Promise<void> {
+async function main(component: Component, workflowBundlePath?: string): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(`tollgate-${component}`, config.LOG_LEVEL);
   let stop: () => Promise<void>;
   if (component === 'worker') {
-    const { worker, connection } = await createContractWorker({ config, logger });
+    const { worker, connection } = await createContractWorker({
+      config, logger, ...(workflowBundlePath ? { workflowBundle: { codePath: workflowBundlePath } } : {}),
+    });
     const running = worker.run();
     stop = async () => { worker.shutdown(); await running; await connection.close(); };
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
@@ -45,11 +50,13 @@ async function main(component: Component): Promise<void> {
 }
 
 const component = process.argv[2] as Component;
-if (!COMPONENTS.includes(component)) {
-  process.stderr.write(`usage: tsx deploy/run.ts ${COMPONENTS.join('|')}\n`);
+const bundleArg = process.argv.slice(3).find((a) => a.startsWith('--workflow-bundle'));
+const workflowBundlePath = bundleArg?.includes('=') ? bundleArg.slice(bundleArg.indexOf('=') + 1) : bundleArg ? process.argv[process.argv.indexOf(bundleArg) + 1] : undefined;
+if (!COMPONENTS.includes(component) || (bundleArg && (component !== 'worker' || !workflowBundlePath || !existsSync(workflowBundlePath)))) {
+  process.stderr.write(`usage: tsx deploy/run.ts ${COMPONENTS.join('|')}   (worker: [--workflow-bundle PATH], an existing bundle file)\n`);
   process.exit(2);
 }
-main(component).catch((err) => {
+main(component, workflowBundlePath).catch((err) => {
   process.stderr.write(`${component} failed to start: ${(err as Error).message}\n`);
   process.exit(1);
 });

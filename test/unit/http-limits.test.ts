@@ -33,7 +33,7 @@ describe('a deeply nested body', () => {
       const send = (body: string) => fetch(`${svc.url}/x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       const deep = await send(`{"a":${'['.repeat(50_000)}${']'.repeat(50_000)}}`);
       expect(deep.status).toBe(400);
-      expect((await deep.json()).code).toBe('validation_failed');
+      expect(((await deep.json()) as { code: string }).code).toBe('validation_failed');
       const ok = await send(JSON.stringify(nest(MAX_JSON_DEPTH - 1)));
       expect(ok.status).toBe(200);
     } finally {
