@@ -27,6 +27,7 @@
  * (invoicing) | --settle-timeout S (300) | --keep (keep the stack's temp dir: logs and databases) |
  * --log-level L (components' LOG_LEVEL, warn).
  */
+import { optionValue } from './args';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -58,12 +59,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const value = (name: string): string | undefined => {
-    const i = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
-    if (i < 0) return undefined;
-    const a = argv[i]!;
-    return a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[i + 1];
-  };
+  const value = (name: string): string | undefined => optionValue(argv, name);
   const num = (name: string, dflt: number, min: number) => {
     const v = value(name);
     const n = v === undefined ? dflt : Number(v);

@@ -20,6 +20,7 @@
  * Results: grow-<date>.{json,md} for the default sizes, grow-<date>-quick for --quick, grow-<date>-<sizes>
  * for other sizes, so a smoke run never overwrites a full one.
  */
+import { optionValue } from './args';
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,12 +58,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const value = (name: string): string | undefined => {
-    const i = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
-    if (i < 0) return undefined;
-    const a = argv[i]!;
-    return a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[i + 1];
-  };
+  const value = (name: string): string | undefined => optionValue(argv, name);
   const quick = argv.includes('--quick');
   const sizes = (value('--sizes') ?? (quick ? '100,1000' : '100,1000,10000,20000')).split(',').map((s) => Number(s.replace(/[_k]/g, (c) => (c === 'k' ? '000' : ''))));
   if (sizes.some((s) => !Number.isInteger(s) || s < 2)) throw new Error(`--sizes: whole numbers ≥ 2 expected, got ${value('--sizes')}`);
