@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { freePort, REPO_ROOT, startFerretDb, startTemporalDevServer, type LocalServer } from '../local/servers';
+import { REPO_ROOT, stablePort, startFerretDb, startTemporalDevServer, type LocalServer } from '../local/servers';
 import { WORKFLOWS_PATH } from '../../worker';
 
 export type ServiceName = 'gateway' | 'invoicing' | 'revenue' | 'ar';
@@ -80,7 +80,10 @@ export async function startChaosStack(opts: ChaosStackOptions, say: (line: strin
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'tollgate-chaos-'));
   const logs = path.join(tmp, 'logs');
   mkdirSync(logs, { recursive: true });
-  const [temporalPort, mongoPort, gatewayPort, invoicingPort, revenuePort, arPort] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  // Below the ephemeral range: a restarted component must get its port back (see stablePort).
+  const picked = new Set<number>();
+  while (picked.size < 6) picked.add(await stablePort());
+  const [temporalPort, mongoPort, gatewayPort, invoicingPort, revenuePort, arPort] = [...picked] as [number, number, number, number, number, number];
   const servers: LocalServer[] = [];
   const components = new Map<string, Component>();
   const streams: WriteStream[] = [];

@@ -29,6 +29,24 @@ export function toolPath(name: 'temporal' | 'ferretdb'): string {
   return p;
 }
 
+/**
+ * A free port below Linux's ephemeral range (32768–60999 by default), for a component that must
+ * listen on the same port again after a restart: a port from `freePort` is ephemeral, so any
+ * process's next outbound connection may take it between our pick and the listen.
+ */
+export async function stablePort(host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, host, () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port found in 20000–32000');
+}
+
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
