@@ -27,6 +27,7 @@
  * (invoicing) | --settle-timeout S (300) | --keep (keep the stack's temp dir: logs and databases) |
  * --log-level L (components' LOG_LEVEL, warn).
  */
+import { openFailureCount, type ContractState } from '../libs/domain/contract';
 import { optionValue } from './args';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -702,7 +703,7 @@ async function checkContract(load: Load, c: ContractRun, unsettled: Set<string>)
   const credits = es.filter((e) => e.kind !== 'payment' && cents(e.billed ?? '0') < 0n);
   const memoList: unknown[] = memos.body?.data ?? [];
   const paymentList: unknown[] = payments.body?.data ?? [];
-  const failedSteps = ((st.failedSteps ?? []) as Array<{ status: string }>).filter((f) => f.status !== 'resolved').length + (st.failedEffects?.length ?? 0);
+  const failedSteps = openFailureCount(st as ContractState);
   const answeredIds = c.payments.reduce((n, p) => n + p.ids.size, 0);
   return {
     contractId: c.id,

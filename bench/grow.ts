@@ -379,24 +379,6 @@ async function openStores(stack: GrowStack, logger: Logger): Promise<Stores> {
   return { invoicing, ar, revenue, numbers: inv.numbers };
 }
 
-/** The first number of the sequence not yet drawn (numbers are drawn 1..M): gallop, then bisect. */
-async function firstFree(stores: Stores, sequence: string): Promise<number> {
-  let low = 0;
-  let high = 1;
-  let step = 1;
-  while (await stores.numbers.taken(sequence, high)) {
-    low = high;
-    step *= 2;
-    high = low + step;
-  }
-  while (high - low > 1) {
-    const mid = Math.floor((low + high) / 2);
-    if (await stores.numbers.taken(sequence, mid)) low = mid;
-    else high = mid;
-  }
-  return high;
-}
-
 interface FillReport {
   contracts: number;
   documents: number;
@@ -419,7 +401,7 @@ const BATCH_CONTRACTS = 100;
 async function fill(stores: Stores, t: Template, run: string, fromIndex: number, count: number, label: string): Promise<FillReport> {
   const byCollection: Record<string, number> = { invoices: 0, numbers: 0, receivables: 0, journal_entries: 0, revenue_plans: 0 };
   if (count <= 0) return { contracts: 0, documents: 0, seconds: 0, docsPerSecond: 0, byCollection };
-  let next = await firstFree(stores, t.sequence);
+  let next = await stores.numbers.firstFree(t.sequence);
   const started = nowMs();
   let done = 0;
   let docs = 0;
@@ -727,7 +709,7 @@ export async function runGrow(argv: string[]): Promise<void> {
       const [readTarget] = await live.createContracts(`read${size}`, 1);
       for (let m = 1; m <= MILESTONES; m += 1) await live.complete(readTarget!, m);
       const contractsInStore = fillers + live.created;
-      const invoicesInStore = (await firstFree(stores, template.sequence)) - 1;
+      const invoicesInStore = (await stores.numbers.firstFree(template.sequence)) - 1;
 
       process.stderr.write(`size ${size.toLocaleString('en-US')}: open loop…`);
       const open = await openLoop(live, o, size);

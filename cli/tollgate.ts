@@ -3,7 +3,7 @@
  * (default http://127.0.0.1:3000), API key from TOLLGATE_API_KEY. Errors print `code: message`
  * and exit non-zero (1 a refusal or failure, 2 a usage error).
  */
-import type { FailedStep } from '../libs/domain/contract';
+import { openFailedSteps, type ContractState } from '../libs/domain/contract';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -162,7 +162,7 @@ export function renderState(s: any): string[] {
   }
   lines.push('', `Revenue to date: ${s.recognizedTotal} recognized, ${s.billed} billed`);
   for (const [ob, amount] of Object.entries(s.recognized ?? {})) lines.push(`  ${ob}: ${String(amount)}`);
-  const failed = ((s.failedSteps ?? []) as FailedStep[]).filter((f) => f.status !== 'resolved');
+  const failed = openFailedSteps(s as ContractState);
   if (failed.length) {
     lines.push('', `FAILED STEPS: ${failed.length} (retry or resolve: POST /contracts/${s.contractId}/steps/<id>/retry|resolve)`);
     for (const f of failed) lines.push(`  ${f.id}  ${f.effect.kind} ${f.step}  ${f.code}: ${f.message}  (${f.status}, ${f.attempts} attempt(s), since ${f.on})`);

@@ -66,8 +66,16 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
 
   setHandler(messages.contractStateQuery, () => state);
 
-  /** An update that changes state: validated, applied, answered once its side effects are done. */
-  function update<I>(def: UpdateDefinition<UpdateOutcome, [I]>, validate: (i: I) => void, apply: (i: I) => UpdateOutcome): void {
+  /**
+   * An update that changes state: validated, applied, answered once its side effects are done.
+   * `after` may turn what those effects did into the answer (throwing a refusal to the caller).
+   */
+  function update<I>(
+    def: UpdateDefinition<UpdateOutcome, [I]>,
+    validate: (i: I) => void,
+    apply: (i: I) => UpdateOutcome,
+    after?: (i: I, outcome: UpdateOutcome) => void,
+  ): void {
     setHandler(
       def,
       async (i: I) => {
@@ -78,6 +86,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
         // reads a consistent state — also when this update queued nothing but earlier ones still run.
         const ticket = state.effectsQueued;
         await condition(() => state.effectsDone >= ticket);
+        after?.(i, outcome);
         trimLog();
         return outcome;
       },
@@ -122,21 +131,11 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
   );
 
   update(messages.resolveStepUpdate, (i) => engine.checkResolveStep(state, i), (i) => engine.resolveStep(state, i));
-  setHandler(
-    messages.retryStepUpdate,
-    async (i) => {
-      messagesThisRun += 1;
-      const outcome = engine.retryStep(state, i);
-      const ticket = state.effectsQueued;
-      await condition(() => state.effectsDone >= ticket);
-      const step = state.failedSteps.find((f) => f.id === i.stepId)!;
-      // Refused again: the caller gets the service's refusal; the step stays failed and visible.
-      if (outcome.outcome === 'applied' && step.status === 'failed') throw engine.refusal(step.code as ErrorCode, `retry of ${step.id} refused again: ${step.message}`);
-      trimLog();
-      return outcome;
-    },
-    { validator: (i) => engine.checkRetryStep(state, i) },
-  );
+  update(messages.retryStepUpdate, (i) => engine.checkRetryStep(state, i), (i) => engine.retryStep(state, i), (i, outcome) => {
+    const step = state.failedSteps.find((f) => f.id === i.stepId)!;
+    // Refused again: the caller gets the service's refusal; the step stays failed and visible.
+    if (outcome.outcome === 'applied' && step.status === 'failed') throw engine.refusal(step.code as ErrorCode, `retry of ${step.id} refused again: ${step.message}`);
+  });
 
   signal(messages.milestoneCompletedSignal, 'complete', (i) => engine.complete(state, i, today(), 'signal'));
   signal(messages.milestoneDeclaredSignal, 'declare', (i) => engine.complete(state, i, today(), 'signal', 'declare'));

@@ -736,8 +736,3 @@ export function resolveStep(state: ContractState, input: StepInput): UpdateOutco
   record(state, { kind: 'step_resolved', via: 'update', outcome: 'applied', reason: `${f.id}: ${input.reason}` });
   return { outcome: 'applied', reason: `step ${f.id} resolved` };
 }
-
-/** Failed steps nobody has retried or resolved yet (the reconciliation report counts them). */
-export function openFailedSteps(state: ContractState): FailedStep[] {
-  return (state.failedSteps ?? []).filter((f) => f.status !== 'resolved');
-}

@@ -208,6 +208,16 @@ export interface AdvanceClockInput {
   to: string;
 }
 
+/** Failed steps nobody has retried or resolved yet (the reconciliation report counts them). */
+export function openFailedSteps(state: Pick<ContractState, 'failedSteps'>): FailedStep[] {
+  return (state.failedSteps ?? []).filter((f) => f.status !== 'resolved');
+}
+
+/** Open failed steps plus whole effects that failed before steps were tracked. */
+export function openFailureCount(state: Pick<ContractState, 'failedSteps' | 'failedEffects'>): number {
+  return openFailedSteps(state).length + (state.failedEffects?.length ?? 0);
+}
+
 export interface StepInput {
   stepId: string;
   /** Why finance resolved it by hand (resolve only). */

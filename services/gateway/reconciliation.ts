@@ -5,7 +5,7 @@
  */
 import { transactionPrice } from '../../libs/accounting';
 import type { ContractState } from '../../libs/domain/contract';
-import { currentTerms, currentVersion } from '../../libs/domain/contract';
+import { currentTerms, currentVersion, openFailureCount } from '../../libs/domain/contract';
 import { Dec, dec, formatMoney, sumMoney } from '../../libs/money';
 
 export interface ReconciliationInputs {
@@ -60,7 +60,7 @@ export function reconcile(input: ReconciliationInputs): { contractId: string; ok
     actual: m(revenue),
     variance: m(Dec.max(revenue.minus(price), 0)),
   });
-  const failed = (state.failedSteps ?? []).filter((f) => f.status !== 'resolved').length + (state.failedEffects?.length ?? 0);
+  const failed = openFailureCount(state);
   checks.push({
     name: 'no step refused by a service left unresolved (failed steps)',
     ok: failed === 0,

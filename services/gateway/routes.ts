@@ -6,6 +6,7 @@
  * Every request goes: API key → role (401 / 403) → customer scope (404) → Idempotency-Key (replay
  * or claim) → validation (400) → the use case. A refusal at any step changes nothing.
  */
+import { mergeAmendment, type AmendmentChanges } from '../../libs/domain/amendment';
 import { randomUUID } from 'node:crypto';
 import { reconcile, type ReconciliationInputs } from './reconciliation';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
@@ -287,9 +288,7 @@ function todayOf(state: ContractState): string {
 function assertSomeSspAboveZero(state: ContractState, amendment: { baseVersion: number; changes: { obligations?: Array<{ id: string; ssp?: string }> } }): void {
   const changes = amendment.changes.obligations ?? [];
   if (amendment.baseVersion !== state.version || !changes.some((o) => o.ssp !== undefined) || changes.some((o) => o.ssp?.startsWith('-'))) return;
-  const ssps = new Map(currentTerms(state).obligations.map((o): [string, string | undefined] => [o.id, o.ssp]));
-  for (const o of changes) ssps.set(o.id, o.ssp ?? ssps.get(o.id));
-  if (hasPositiveSsp([...ssps.values()].map((ssp) => ({ ssp })))) return;
+  if (hasPositiveSsp(mergeAmendment(currentTerms(state), amendment.changes as AmendmentChanges).obligations)) return;
   throw new AppError('validation_failed', `invalid body: ${SSP_ABOVE_ZERO}`, changes.flatMap((o, i) => (o.ssp !== undefined ? [{ path: `body.changes.obligations.${i}.ssp`, message: SSP_ABOVE_ZERO }] : [])));
 }
 

@@ -48,30 +48,6 @@ export function createInvoiceUseCases(repo: InvoiceRepository, now: () => Date =
   const drawn = new Map<string, number>();
 
   /**
-   * The lowest number of the sequence not yet drawn, knowing `known` is drawn (0: nothing known).
-   * Numbers are drawn in order (one is claimed only after the one before it was seen drawn), so the
-   * drawn numbers are always 1..M: gallop forward from `known` by `_id` lookups, then bisect.
-   * O(log distance) key lookups, whatever the size of the books.
-   */
-  async function firstFree(sequence: string, known: number): Promise<number> {
-    let low = known; // drawn (or 0)
-    let step = 1;
-    let high = known + 1;
-    while (await repo.numbers.taken(sequence, high)) {
-      low = high;
-      step *= 2;
-      high = low + step;
-    }
-    // low is drawn, high is free: find the first free one between them.
-    while (high - low > 1) {
-      const mid = Math.floor((low + high) / 2);
-      if (await repo.numbers.taken(sequence, mid)) low = mid;
-      else high = mid;
-    }
-    return high;
-  }
-
-  /**
    * Gives a claimed (placeholder-numbered) document its real number. A number is drawn by inserting
    * a slot {_id: sequence:n, owner}: unique per number and per owner, so the insert itself binds the
    * number to the document. Hence no gaps and no duplicates, across processes and crashes: a replay
@@ -93,7 +69,7 @@ export function createInvoiceUseCases(repo: InvoiceRepository, now: () => Date =
   async function drawNumber(sequence: string, owner: string): Promise<string> {
     const mine = await repo.numbers.slotOf(owner);
     if (mine) return formatInvoiceNumber(sequence, mine.n);
-    let n = await firstFree(sequence, drawn.get(sequence) ?? 0);
+    let n = await repo.numbers.firstFree(sequence, drawn.get(sequence) ?? 0);
     for (;;) {
       if (await repo.numbers.claim({ sequence, n, owner })) {
         drawn.set(sequence, Math.max(drawn.get(sequence) ?? 0, n));
@@ -103,7 +79,7 @@ export function createInvoiceUseCases(repo: InvoiceRepository, now: () => Date =
       const again = await repo.numbers.slotOf(owner);
       if (again) return formatInvoiceNumber(sequence, again.n);
       drawn.set(sequence, Math.max(drawn.get(sequence) ?? 0, n));
-      n = await firstFree(sequence, n);
+      n = await repo.numbers.firstFree(sequence, n);
     }
   }
 

@@ -198,6 +198,7 @@ export function invoiceRepository(conn: Connection) {
   const CreditMemos = conn.model<CreditMemoDoc>('CreditMemo', creditMemoSchema, 'credit_memos');
   const Slots = conn.model<NumberSlot & { _id: string }>('NumberSlot', slotSchema, 'numbers');
   const CreditSlots = conn.model<CreditSlot & { _id: string }>('CreditSlot', creditSlotSchema, 'credit_slots');
+  const taken = async (sequence: string, n: number): Promise<boolean> => (await Slots.exists({ _id: slotId(sequence, n) })) !== null;
   const PaymentReports = conn.model<PaymentReport & { _id: string }>('PaymentReport', paymentReportSchema, 'payment_reports');
   return {
     invoices: {
@@ -217,8 +218,28 @@ export function invoiceRepository(conn: Connection) {
         return Slots.findOne({ owner }).lean<NumberSlot>();
       },
       /** Whether number n of the sequence is drawn (an `_id` lookup). */
-      async taken(sequence: string, n: number): Promise<boolean> {
-        return (await Slots.exists({ _id: slotId(sequence, n) })) !== null;
+      taken,
+      /**
+       * The lowest number of the sequence not yet drawn, knowing `known` is drawn (0: nothing known).
+       * Numbers are drawn in order (one is claimed only after the one before it was seen drawn), so
+       * the drawn numbers are always 1..M: gallop forward from `known` by `_id` lookups, then bisect.
+       * O(log distance) key lookups, whatever the size of the books.
+       */
+      async firstFree(sequence: string, known = 0): Promise<number> {
+        let low = known; // drawn (or 0)
+        let step = 1;
+        let high = known + 1;
+        while (await taken(sequence, high)) {
+          low = high;
+          step *= 2;
+          high = low + step;
+        }
+        while (high - low > 1) {
+          const mid = Math.floor((low + high) / 2);
+          if (await taken(sequence, mid)) low = mid;
+          else high = mid;
+        }
+        return high;
       },
       /** Inserts the slot; false when the number (or a slot for this owner) is already taken. */
       async claim(slot: NumberSlot): Promise<boolean> {
