@@ -134,7 +134,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
-function machineFacts(ferretdbBinary?: string) {
+export function machineFacts(ferretdbBinary?: string) {
   const cpuinfo = (() => { try { return readFileSync('/proc/cpuinfo', 'utf8'); } catch { return ''; } })();
   const cpuModel = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
   const nproc = (() => { try { return Number(execFileSync('nproc').toString().trim()); } catch { return os.availableParallelism(); } })();

@@ -69,6 +69,8 @@ export interface ChaosStack {
   /** SIGTERM: graceful stop; waits for the exit (SIGKILL after `graceMs` + 10 s). */
   terminate(name: string): Promise<void>;
   isUp(name: string): boolean;
+  /** Process ids of everything running now: each component, `temporal` and `ferretdb` (for RSS and CPU figures). */
+  pids(): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -219,6 +221,11 @@ export async function startChaosStack(opts: ChaosStackOptions, say: (line: strin
       isUp: (name) => {
         const c = components.get(name)?.child;
         return c !== undefined && !exited(c);
+      },
+      pids: () => {
+        const out: Record<string, number> = { temporal: temporal.process.pid!, ferretdb: ferret.process.pid! };
+        for (const c of components.values()) if (c.child?.pid && !exited(c.child)) out[c.name] = c.child.pid;
+        return out;
       },
       async stop() {
         // Gateway first (no new work), then workers, then the services; all at once is fine for a throwaway stack.
