@@ -27,7 +27,8 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
   // Heartbeats while the service answers: if this worker dies, the server notices within the
   // heartbeat timeout and another worker runs the activity again (same idempotency key).
   const ctx = activityContext();
-  const beat = ctx ? setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS) : undefined;
+  // A local activity has no heartbeat of its own: the worker keeps its workflow task alive.
+  const beat = ctx && !ctx.info.isLocal ? setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS) : undefined;
   try {
     return await fn();
   } catch (err) {

@@ -103,9 +103,11 @@ async function main(): Promise<void> {
 }
 
 const argv = process.argv.slice(2);
-// `--grow`: bench/grow.ts; `--load`: bench/load.ts; `--store`: bench/store.ts (runs on import); otherwise the figures above.
+// `--grow`: bench/grow.ts; `--load`: bench/load.ts; `--idle`: bench/idle.ts; `--store`: bench/store.ts (runs on import); otherwise the figures above.
 const dispatch = argv.includes('--grow')
   ? import('./grow').then((m) => m.runGrow(argv))
+  : argv.includes('--idle')
+    ? import('./idle').then((m) => m.runIdle(argv))
   : argv.includes('--load')
     ? import('./load').then((m) => m.runLoad(argv))
   : argv.includes('--store')

@@ -66,11 +66,29 @@ export function nextBillingDay(date: BusinessDate, billingDay: number): Business
   throw new Error('unreachable: no billing day within three months');
 }
 
+/**
+ * Formatters are costly to build (a profile of the worker under load showed `dateInZone` building
+ * one per call among its top costs) and immutable once built: one per zone and shape, kept.
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(kind: 'date' | 'instant', timezone: string): Intl.DateTimeFormat {
+  const key = `${kind}:${timezone}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = kind === 'date'
+      ? new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' })
+      : new Intl.DateTimeFormat('en-US', {
+        timeZone: timezone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+      });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 /** The calendar date of an instant in a timezone. */
 export function dateInZone(epochMs: number, timezone: string): BusinessDate {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit',
-  }).formatToParts(new Date(epochMs));
+  const parts = formatter('date', timezone).formatToParts(new Date(epochMs));
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
@@ -80,10 +98,7 @@ export function startOfDayInZone(date: BusinessDate, timezone: string): number {
   const utcGuess = toUtcMidnight(date);
   // Offset of the zone at a given instant, in ms (zone wall clock minus UTC).
   const offsetAt = (ms: number) => {
-    const parts = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-      hour: '2-digit', minute: '2-digit', second: '2-digit',
-    }).formatToParts(new Date(ms));
+    const parts = formatter('instant', timezone).formatToParts(new Date(ms));
     const n = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
     return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second')) - ms;
   };

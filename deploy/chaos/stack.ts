@@ -39,6 +39,8 @@ export interface ChaosStackOptions {
   workers: number;
   /** Keep the temporary directory (logs, databases) after stop. */
   keep: boolean;
+  /** Extra node flags per kind of component (e.g. `{ worker: ['--cpu-prof'] }` for a benchmark's profile). */
+  nodeFlags?: Partial<Record<ServiceName | 'worker', string[]>>;
 }
 
 export interface Component {
@@ -162,7 +164,7 @@ export async function startChaosStack(opts: ChaosStackOptions, say: (line: strin
       if (!comp) throw new Error(`no component ${name}`);
       if (comp.child && !exited(comp.child)) throw new Error(`${name} is already running`);
       const t = Date.now();
-      const args = ['--import', 'tsx', path.join(REPO_ROOT, 'deploy', 'run.ts'), comp.kind, ...(comp.kind === 'worker' ? ['--workflow-bundle', bundlePath] : [])];
+      const args = [...(opts.nodeFlags?.[comp.kind] ?? []), '--import', 'tsx', path.join(REPO_ROOT, 'deploy', 'run.ts'), comp.kind, ...(comp.kind === 'worker' ? ['--workflow-bundle', bundlePath] : [])];
       const log = createWriteStream(path.join(logs, `${name}.log`), { flags: 'a' });
       streams.push(log);
       log.write(`\n=== start #${comp.starts + 1} at ${new Date().toISOString()} ===\n`);
