@@ -38,20 +38,22 @@ export function requireIdempotencyKey(header: string | undefined): string {
 }
 
 /**
- * Creates a document once per idempotency key: returns the stored one when the key is known (and
- * the body matches), inserts otherwise; a concurrent insert under the same key loses on the unique
- * index and returns the winner's document.
+ * Creates a document once per idempotency key. The insert comes first and the unique index on the
+ * key decides: a new key costs one insert, no lookup. When the key is taken (a replay, or a
+ * concurrent duplicate that won the insert) the stored document is read and returned, if its body
+ * matches. A caller that has just looked the key up passes what it found as `known` (the stored
+ * document is then returned without a write).
  */
 export async function createOnce<D extends { idempotencyKey: string; requestHash: string }>(
   store: { findByKey(key: string): Promise<D | null>; insert(doc: D): Promise<void> },
   key: string,
   hash: string,
   build: () => D,
+  known?: D | null,
 ): Promise<{ doc: D; created: boolean }> {
-  const existing = await store.findByKey(key);
-  if (existing) {
-    assertSameRequest(key, existing.requestHash, hash);
-    return { doc: existing, created: false };
+  if (known) {
+    assertSameRequest(key, known.requestHash, hash);
+    return { doc: known, created: false };
   }
   const doc = build();
   try {

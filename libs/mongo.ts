@@ -50,13 +50,33 @@ export function isDuplicateKeyError(err: unknown): boolean {
   return (err as { code?: number }).code === 11000 || /UNIQUE constraint/.test((err as Error).message ?? '');
 }
 
+/** A copy of a plain value without its `undefined` fields (mongoose leaves them out; the driver would store null). */
+function withoutUndefined<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withoutUndefined) as T;
+  if (value === null || typeof value !== 'object' || (value as object).constructor !== Object) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== undefined) out[k] = withoutUndefined(v);
+  return out as T;
+}
+
+/**
+ * Inserts a plain document as it is, through the model's collection: no mongoose document is
+ * built, so no casting, defaults or validation run (profiled at ~0.4 ms of CPU per insert). For
+ * documents the services build themselves, complete, from request bodies zod has validated, on
+ * schemas without a version key. The input is not changed (the driver's `_id` goes on a copy).
+ * Fails with a duplicate-key error (11000) when a unique index already holds its key.
+ */
+export async function insertPlain<T>(M: Model<T>, doc: T): Promise<void> {
+  await M.collection.insertOne(withoutUndefined(doc) as Parameters<typeof M.collection.insertOne>[0]);
+}
+
 /**
  * Inserts a document; false when a unique index already holds its key. The one write FerretDB makes
  * atomic under concurrency, so every "happens once" and every compare-and-set is built on it.
  */
 export async function insertUnique<T>(M: Model<T>, doc: T): Promise<boolean> {
   try {
-    await M.create(doc);
+    await insertPlain(M, doc);
     return true;
   } catch (err) {
     if (isDuplicateKeyError(err)) return false;

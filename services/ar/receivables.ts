@@ -381,11 +381,15 @@ export function createReceivableUseCases(repo: ReceivableRepository, deps: ArDep
           signal: 'none',
         }));
         // Customer credit is used on each new invoice of the book (also on a replay after a crash).
+        let unchanged = created;
         if (OPEN_STATUSES.includes(doc.status)) {
           const touched = await applyCredit(scope, doc.customerId, doc.currency, [doc]);
           for (const n of touched) await settle(n);
+          unchanged &&= touched.length === 0;
         }
-        return { receivable: toReceivable((await repo.receivables.findByInvoice(doc.invoiceNumber))!), created };
+        // Just inserted and no credit applied: the answer is the document as inserted (no read back).
+        // A replay answers the stored receivable as any healing above left it.
+        return { receivable: toReceivable(unchanged ? doc : (await repo.receivables.findByInvoice(doc.invoiceNumber))!), created };
       });
     },
 
@@ -416,7 +420,7 @@ export function createReceivableUseCases(repo: ReceivableRepository, deps: ArDep
       let created = false;
       let paymentId: string;
       if (existing) {
-        const { doc } = await createOnce(repo.payments, key, hash, () => existing);
+        const { doc } = await createOnce(repo.payments, key, hash, () => existing, existing);
         paymentId = doc.paymentId;
       } else {
         const scope = scopeOf(input.sandbox, input.contractId);
@@ -486,7 +490,7 @@ export function createReceivableUseCases(repo: ReceivableRepository, deps: ArDep
       return locked(r, async () => {
         const existing = await repo.creditMemos.findByKey(key);
         if (existing) {
-          const { doc } = await createOnce(repo.creditMemos, key, hash, () => existing);
+          const { doc } = await createOnce(repo.creditMemos, key, hash, () => existing, existing);
           await settle(r.invoiceNumber);
           return { creditMemo: withoutStorageFields(doc), created: false };
         }

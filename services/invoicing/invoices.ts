@@ -55,21 +55,35 @@ export function createInvoiceUseCases(repo: InvoiceRepository, now: () => Date =
    * the drawer look for the next free one. No lock: concurrent draws race on the insert and the
    * losers move on, each step one key lookup or one insert.
    */
-  async function assignNumber<D extends Numbered>(store: NumberStore<D>, prefix: 'INV' | 'CM', doc: D): Promise<D> {
+  async function assignNumber<D extends Numbered>(store: NumberStore<D>, prefix: 'INV' | 'CM', doc: D, fresh = false): Promise<D> {
     if (!doc.number.startsWith(PENDING)) return doc;
     const sequence = invoiceSequenceName(prefix, doc.date.slice(0, 4), doc.sandbox);
     const owner = `${prefix}:${doc.idempotencyKey}`;
     // The per-sequence mutex only spares this process's concurrent draws from racing each other
     // for the same number; other processes race on the insert, which decides.
-    const number = await mutex.run(`seq:${sequence}`, () => drawNumber(sequence, owner));
-    await store.setNumber(doc.idempotencyKey, doc.number, number);
+    const number = await mutex.run(`seq:${sequence}`, () => drawNumber(sequence, owner, fresh));
+    // The slot binds the number to this owner, so whoever replaces the placeholder writes this same
+    // number: when this write did it, the stored document is `doc` with its number (no read back).
+    if (await store.setNumber(doc.idempotencyKey, doc.number, number)) return { ...doc, number };
     return (await store.findByKey(doc.idempotencyKey))!;
   }
 
-  async function drawNumber(sequence: string, owner: string): Promise<string> {
-    const mine = await repo.numbers.slotOf(owner);
-    if (mine) return formatInvoiceNumber(sequence, mine.n);
-    let n = await repo.numbers.firstFree(sequence, drawn.get(sequence) ?? 0);
+  /**
+   * The number bound to `owner`, drawing one if it has none. `fresh`: the document was just
+   * inserted by this request, so its owner has no slot yet unless a concurrent duplicate drew one
+   * meanwhile, which the claim (unique owner) detects; the owner's slot is looked up first only
+   * for a document claimed earlier (a replay, or finishing one left by a crash).
+   */
+  async function drawNumber(sequence: string, owner: string, fresh: boolean): Promise<string> {
+    if (!fresh) {
+      const mine = await repo.numbers.slotOf(owner);
+      if (mine) return formatInvoiceNumber(sequence, mine.n);
+    }
+    // This process has seen `known` drawn, so known + 1 may be claimed without a lookup (numbers
+    // are claimed in order: one is tried only once the one before it was seen drawn). A new
+    // process knows nothing and searches from 0.
+    const known = drawn.get(sequence) ?? 0;
+    let n = known > 0 ? known + 1 : await repo.numbers.firstFree(sequence, 0);
     for (;;) {
       if (await repo.numbers.claim({ sequence, n, owner })) {
         drawn.set(sequence, Math.max(drawn.get(sequence) ?? 0, n));
@@ -182,7 +196,7 @@ export function createInvoiceUseCases(repo: InvoiceRepository, now: () => Date =
         paymentRevision: 0,
         paymentStatus: 'issued',
       }));
-      return { invoice: toInvoice(await assignNumber(repo.invoices, 'INV', doc)), created };
+      return { invoice: toInvoice(await assignNumber(repo.invoices, 'INV', doc, created)), created };
     },
 
     /**
@@ -222,8 +236,8 @@ export function createInvoiceUseCases(repo: InvoiceRepository, now: () => Date =
         total: amount,
         sandbox: input.sandbox,
         createdAt: at,
-      }));
-      const numbered = await assignNumber(repo.creditMemos, 'CM', doc);
+      }), existing);
+      const numbered = await assignNumber(repo.creditMemos, 'CM', doc, created);
       await mutex.run(`inv:${original.number}`, () => refresh(original.number));
       return { creditMemo: toCreditMemo(numbered), created };
     },

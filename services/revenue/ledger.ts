@@ -197,7 +197,11 @@ export function createLedgerUseCases(
 
   /**
    * Appends one entry to a contract's sequence exactly once per key. `build` gets the contract's
-   * latest entry (its current facts) and returns the new entry, or throws a refusal.
+   * latest entry (its current facts) and returns the new entry, or throws a refusal. The insert is
+   * the check: its key and its `seq` are unique, so a key already used (a replay, a concurrent
+   * duplicate) or a sequence moved on by another writer makes it fail; then the key is looked up
+   * (a stored entry is the answer) and otherwise the entry is recomputed from the new latest.
+   * `latest`: the latest entry the caller has just read (saves reading it again).
    */
   async function append(
     ledger: string,
@@ -205,15 +209,11 @@ export function createLedgerUseCases(
     key: string,
     hash: string,
     build: (latest: EntryDoc | null) => Promise<NewEntry> | NewEntry,
+    latest?: EntryDoc | null,
   ): Promise<{ doc: EntryDoc; created: boolean }> {
+    let last = latest === undefined ? await repo.latest(ledger, contractId) : latest;
     for (let attempt = 0; attempt < 20; attempt += 1) {
-      const existing = await repo.findByKey(key);
-      if (existing) {
-        assertSameRequest(key, existing.requestHash, hash);
-        return { doc: existing, created: false };
-      }
-      const latest = await repo.latest(ledger, contractId);
-      const next = await build(latest);
+      const next = await build(last);
       if (!isBalanced(next.lines)) throw new AppError('unbalanced_entry', 'the entry does not balance', { lines: next.lines });
       // A posting that changes no balance is no journal entry; its facts still join the sequence.
       const changes = next.lines.some((l) => !dec(l.debit).isZero() || !dec(l.credit).isZero());
@@ -223,7 +223,7 @@ export function createLedgerUseCases(
         requestHash: hash,
         ledger,
         contractId,
-        seq: (latest?.seq ?? 0) + 1,
+        seq: (last?.seq ?? 0) + 1,
         ...next,
         ...(changes ? {} : { lines: [], journal: false as const }),
         createdAt: now().toISOString(),
@@ -232,29 +232,40 @@ export function createLedgerUseCases(
         await repo.insert(doc);
         return { doc, created: true };
       } catch (err) {
-        // Another writer took this key or this seq: read again and recompute from its facts.
+        // Another writer took this key or this seq: the key's entry is the answer, else recompute.
         if (!isDuplicateKeyError(err)) throw err;
       }
+      const existing = await repo.findByKey(key);
+      if (existing) {
+        assertSameRequest(key, existing.requestHash, hash);
+        return { doc: existing, created: false };
+      }
+      last = await repo.latest(ledger, contractId);
     }
     throw new AppError('request_in_progress', `contract ${contractId} is being posted to concurrently; retry`);
   }
 
   /**
    * Posts a plan's cumulative catch-up (DESIGN §6 amendments) unless the contract's facts already
-   * use this plan version. Zero catch-ups post nothing. Also run before any posting, so a catch-up
-   * lost to a crash between the plan write and its entry is posted before later events.
+   * use this plan version. Zero catch-ups post nothing. Also run before any posting whose facts
+   * lag the latest plan, so a catch-up lost to a crash between the plan write and its entry is
+   * posted before later events.
    */
-  async function applyPlan(plan: PlanDoc): Promise<EntryDoc | null> {
-    const existing = await repo.findByKey(plan.entryKey);
-    if (existing) return existing;
-    const latest = await repo.latest(plan.ledger, plan.contractId);
+  async function applyPlan(plan: PlanDoc, read?: { latest: EntryDoc | null; closed: Set<string> }): Promise<EntryDoc | null> {
+    // With the contract's latest entry just read (`read`): facts behind this plan mean its
+    // catch-up entry is not stored (entries after it would carry its version), so no key lookup.
+    if (!read) {
+      const existing = await repo.findByKey(plan.entryKey);
+      if (existing) return existing;
+    }
+    const latest = read ? read.latest : await repo.latest(plan.ledger, plan.contractId);
     const state = stateOf(latest, plan.currency);
     if (state.facts.planVersion >= plan.version) return null;
     const cumulative = cumulativeFor(plan, state.facts);
     const delta = catchUp(cumulative, state.recognized, plan.currency);
     if (Object.values(delta.perObligation).every((v) => dec(v).isZero())) return null;
-    const postingDate = postingDateFor(plan.effectiveDate, await closedPeriods(plan.ledger));
-    const { doc } = await append(plan.ledger, plan.contractId, plan.entryKey, plan.requestHash, (l) => catchUpEntry(plan, stateOf(l, plan.currency), postingDate));
+    const postingDate = postingDateFor(plan.effectiveDate, read ? read.closed : await closedPeriods(plan.ledger));
+    const { doc } = await append(plan.ledger, plan.contractId, plan.entryKey, plan.requestHash, (l) => catchUpEntry(plan, stateOf(l, plan.currency), postingDate), latest);
     return doc;
   }
 
@@ -275,102 +286,131 @@ export function createLedgerUseCases(
     };
   }
 
+  /**
+   * A contract event: the plan, the latest entry and the closed months are read at once; a plan
+   * the facts have not caught up with yet (the first event after a plan, or a crash between a plan
+   * and its catch-up) is applied first.
+   */
   async function postContractEvent(input: ContractEventPosting, key: string, hash: string, ledger: string) {
-    const plan = await plans.latest(ledger, input.contractId);
+    const [plan, latest, closed] = await Promise.all([plans.latest(ledger, input.contractId), repo.latest(ledger, input.contractId), closedPeriods(ledger)]);
     if (!plan && input.recognized === undefined) throw new AppError('not_found', `no revenue plan for contract ${input.contractId}`);
     if (plan && input.recognized !== undefined) {
       throw invalid('body.recognized', 'contract has a revenue plan: its revenue comes from progress, not an explicit amount');
     }
     if (plan && plan.currency !== input.currency) throw invalid('body.currency', `the contract's plan is in ${plan.currency}`);
-    if (plan) await applyPlan(plan);
-    const closed = await closedPeriods(ledger);
+    // Usually caught up: the contract's entries already carry the plan's version.
+    const caughtUp = !plan || stateOf(latest, input.currency).facts.planVersion >= plan.version;
+    const caughtUpNow = caughtUp ? null : await applyPlan(plan, { latest, closed });
     const postingDate = postingDateFor(input.eventDate, closed);
-    return append(ledger, input.contractId, key, hash, (latest) => contractEventEntry(plan, stateOf(latest, input.currency), input, postingDate));
+    // After a catch-up entry the latest entry is read again; with none posted, it is still `latest`.
+    return append(ledger, input.contractId, key, hash, (l) => contractEventEntry(plan, stateOf(l, input.currency), input, postingDate), caughtUpNow ? undefined : latest);
+  }
+
+  async function postPayment(input: Extract<Posting, { kind: 'payment' }>, key: string, hash: string, ledger: string) {
+    const [latest, closed] = await Promise.all([repo.latest(ledger, input.contractId), closedPeriods(ledger)]);
+    return append(ledger, input.contractId, key, hash, (l) => {
+      const s = stateOf(l, input.currency);
+      return {
+        kind: 'payment',
+        currency: input.currency,
+        eventDate: input.eventDate,
+        postingDate: postingDateFor(input.eventDate, closed),
+        source: input.source,
+        lines: paymentEntry(input.amount, input.currency),
+        billed: formatMoney('0', input.currency),
+        revenue: formatMoney('0', input.currency),
+        recognized: s.recognized,
+        position: s.position,
+        facts: s.facts,
+      };
+    }, latest);
   }
 
   return {
-    /** POST /postings: a contract event (billing and progress, DESIGN §6) or a payment. */
+    /**
+     * POST /postings: a contract event (billing and progress, DESIGN §6) or a payment. The key is
+     * not looked up first: the entry's insert fails on a known key and `append` answers the stored
+     * entry. A replay refused while computing (the plan has changed since, say) is answered the
+     * stored entry too: the key is looked up before any refusal leaves.
+     */
     async post(input: Posting, key: string): Promise<{ entry: JournalEntry; created: boolean }> {
       const ledger = ledgerFor(input.contractId, input.sandbox);
       const hash = requestHash(input);
-      const known = await repo.findByKey(key);
-      if (known) {
+      try {
+        const { doc, created } = input.kind === 'contract_event'
+          ? await postContractEvent(input, key, hash, ledger)
+          : await postPayment(input, key, hash, ledger);
+        return { entry: withoutStorageFields(doc), created };
+      } catch (err) {
+        if (!(err instanceof AppError) || err.code === 'idempotency_conflict') throw err;
+        const known = await repo.findByKey(key);
+        if (!known) throw err;
         assertSameRequest(key, known.requestHash, hash);
         return { entry: withoutStorageFields(known), created: false };
       }
-      const { doc, created } =
-        input.kind === 'contract_event'
-          ? await postContractEvent(input, key, hash, ledger)
-          : await (async () => {
-            const closed = await closedPeriods(ledger);
-            return append(ledger, input.contractId, key, hash, (latest) => {
-              const s = stateOf(latest, input.currency);
-              return {
-                kind: 'payment',
-                currency: input.currency,
-                eventDate: input.eventDate,
-                postingDate: postingDateFor(input.eventDate, closed),
-                source: input.source,
-                lines: paymentEntry(input.amount, input.currency),
-                billed: formatMoney('0', input.currency),
-                revenue: formatMoney('0', input.currency),
-                recognized: s.recognized,
-                position: s.position,
-                facts: s.facts,
-              };
-            });
-          })();
-      return { entry: withoutStorageFields(doc), created };
     },
 
     /** POST /plans: the revenue plan of terms version N; a later version posts its catch-up. */
     async plan(input: PlanInput, key: string): Promise<{ result: PlanResult; created: boolean }> {
       const ledger = ledgerFor(input.contractId, input.sandbox);
       const hash = requestHash(input);
-      const known = await plans.findByKey(key);
-      if (known) {
+      const replay = async (known: PlanDoc) => {
         assertSameRequest(key, known.requestHash, hash);
         return { result: planResult(known, (await applyPlan(known)) ?? (await repo.findByKey(known.entryKey))), created: false };
-      }
-      const previous = await plans.latest(ledger, input.contractId);
-      if (previous && input.version <= previous.version) {
-        throw new AppError('stale_version', `contract ${input.contractId} already has revenue plan v${previous.version}`);
-      }
-      let allocated: Record<string, string>;
+      };
+      // The latest plan is read anyway (a version must be above it); a replay usually finds its own
+      // plan there, so the key is looked up only when that is not so and the request is refused.
+      const [previous, latest] = await Promise.all([plans.latest(ledger, input.contractId), repo.latest(ledger, input.contractId)]);
+      if (previous?.idempotencyKey === key) return replay(previous);
+      let draft: PlanDoc;
       try {
-        allocated = allocatePrice(input, input.cancelled);
+        if (previous && input.version <= previous.version) {
+          throw new AppError('stale_version', `contract ${input.contractId} already has revenue plan v${previous.version}`);
+        }
+        let allocated: Record<string, string>;
+        try {
+          allocated = allocatePrice(input, input.cancelled);
+        } catch (err) {
+          throw invalid('body.obligations', `cannot allocate the price: ${(err as Error).message}`);
+        }
+        const state = stateOf(latest, input.currency);
+        draft = {
+          ...input,
+          ledger,
+          idempotencyKey: key,
+          requestHash: hash,
+          transactionPrice: transactionPrice(input, input.cancelled),
+          allocated,
+          entryKey: `plan:${ledger}:${input.contractId}:v${input.version}:catch-up`,
+          result: { recognized: state.recognized, position: state.position, posted: false },
+          createdAt: now().toISOString(),
+        };
+        const cumulative = cumulativeFor(draft, state.facts);
+        const delta = catchUp(cumulative, state.recognized, input.currency);
+        draft.result = {
+          recognized: cumulative,
+          position: { billed: state.position.billed, recognized: formatMoney(dec(state.position.recognized).plus(delta.total), input.currency) },
+          posted: Object.values(delta.perObligation).some((v) => !dec(v).isZero()),
+        };
       } catch (err) {
-        throw invalid('body.obligations', `cannot allocate the price: ${(err as Error).message}`);
+        // Refused: unless the key is known (a replay of an older version, or another body: 409).
+        if (!(err instanceof AppError)) throw err;
+        const known = await plans.findByKey(key);
+        if (known) return replay(known);
+        throw err;
       }
-      const latest = await repo.latest(ledger, input.contractId);
-      const state = stateOf(latest, input.currency);
-      const draft: PlanDoc = {
-        ...input,
-        ledger,
-        idempotencyKey: key,
-        requestHash: hash,
-        transactionPrice: transactionPrice(input, input.cancelled),
-        allocated,
-        entryKey: `plan:${ledger}:${input.contractId}:v${input.version}:catch-up`,
-        result: { recognized: state.recognized, position: state.position, posted: false },
-        createdAt: now().toISOString(),
-      };
-      const cumulative = cumulativeFor(draft, state.facts);
-      const delta = catchUp(cumulative, state.recognized, input.currency);
-      draft.result = {
-        recognized: cumulative,
-        position: { billed: state.position.billed, recognized: formatMoney(dec(state.position.recognized).plus(delta.total), input.currency) },
-        posted: Object.values(delta.perObligation).some((v) => !dec(v).isZero()),
-      };
       try {
         await plans.insert(draft);
       } catch (err) {
         if (!isDuplicateKeyError(err)) throw err;
         const winner = await plans.findByKey(key);
         if (!winner) throw new AppError('stale_version', `contract ${input.contractId} already has revenue plan v${input.version}`);
-        assertSameRequest(key, winner.requestHash, hash);
-        return { result: planResult(winner, (await applyPlan(winner)) ?? (await repo.findByKey(winner.entryKey))), created: false };
+        return replay(winner);
       }
+      // A contract's first plan: until it was stored no posting could change the contract's facts
+      // (progress needs a plan), so the catch-up computed above is the one; when it is zero (it
+      // always is for a first plan) there is nothing to post and nothing to read again.
+      if (!previous && !draft.result.posted) return { result: planResult(draft, null), created: true };
       return { result: planResult(draft, await applyPlan(draft)), created: true };
     },
 

@@ -15,7 +15,7 @@
  * payments not `settled`, and applications still marked `todo`.
  */
 import { Schema, type Connection } from 'mongoose';
-import { insertUnique, isDuplicateKeyError } from '../../../libs/mongo';
+import { insertPlain, insertUnique, isDuplicateKeyError } from '../../../libs/mongo';
 import type { ArCreditMemo, Payment, Receivable } from '../api';
 
 export interface ReceivableDoc extends Receivable {
@@ -240,7 +240,7 @@ export function receivableRepository(conn: Connection) {
         return strip(await Receivables.findOne({ invoiceNumber }).lean<ReceivableDoc>());
       },
       async insert(doc: ReceivableDoc) {
-        await Receivables.create(doc);
+        await insertPlain(Receivables, doc);
       },
       async update(invoiceNumber: string, set: Partial<ReceivableDoc>) {
         await Receivables.updateOne({ invoiceNumber }, { $set: set });

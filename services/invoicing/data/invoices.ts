@@ -6,7 +6,7 @@
  * indexed string (docs/local-stack.md, "Indexed access"), so its cost does not grow with the books.
  */
 import { Schema, type Connection, type Model } from 'mongoose';
-import { insertUnique } from '../../../libs/mongo';
+import { insertPlain, insertUnique } from '../../../libs/mongo';
 import type { CreditMemo, Invoice } from '../api';
 
 export interface InvoiceDoc extends Invoice {
@@ -175,7 +175,7 @@ function documentStore<D extends { idempotencyKey: string; number: string }>(M: 
       return strip(await M.findOne({ number }).lean<D>());
     },
     async insert(doc: D): Promise<void> {
-      await M.create(doc);
+      await insertPlain(M, doc);
     },
     /** Replaces a placeholder number; false when the document already had a real one. */
     async setNumber(idempotencyKey: string, placeholder: string, number: string): Promise<boolean> {

@@ -11,6 +11,7 @@
  * increment) are part of the contract's sequence; every journal read leaves it out.
  */
 import { Schema, type Connection } from 'mongoose';
+import { insertPlain } from '../../../libs/mongo';
 import type { JournalEntry } from '../api';
 
 export interface EntryDoc extends JournalEntry {
@@ -70,7 +71,7 @@ export function entryRepository(conn: Connection) {
     },
     /** Fails with a duplicate-key error (11000) when the key or the (ledger, contract, seq) is taken. */
     async insert(doc: EntryDoc) {
-      await Entries.create(doc);
+      await insertPlain(Entries, doc);
     },
     async list(filter: EntryFilter, limit = 1_000_000, offset = 0) {
       // Facts-only records are not journal entries (re-checked after the indexed ledger/contract part).

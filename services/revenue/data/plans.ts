@@ -1,5 +1,6 @@
 /** Revenue plans: one document per ledger, contract and terms version. Returns plain objects. */
 import { Schema, type Connection } from 'mongoose';
+import { insertPlain } from '../../../libs/mongo';
 import type { Position, RevenuePlan } from '../api';
 
 export interface PlanDoc extends RevenuePlan {
@@ -51,7 +52,7 @@ export function planRepository(conn: Connection) {
       return Plans.find({ ledger, contractId }).sort({ version: 1 }).lean<PlanDoc[]>();
     },
     async insert(doc: PlanDoc) {
-      await Plans.create(doc);
+      await insertPlain(Plans, doc);
     },
   };
 }
