@@ -10,7 +10,7 @@ import { ServiceError, type ServiceClient } from '../libs/service-client';
 import type { Invoice, IssueInvoiceRequest } from '../services/invoicing/api';
 import type { OpenReceivableRequest, Receivable } from '../services/ar/api';
 import type { JournalEntry } from '../services/revenue/api';
-import type { ProgressFacts } from '../libs/domain/contract';
+import type { EffectStep, ProgressFacts, StepActivity, StepCall, StepResult } from '../libs/domain/contract';
 
 /** How often a running activity tells the server it is alive (the workflow's heartbeat timeout is 5 s). */
 const HEARTBEAT_EVERY_MS = 1_000;
@@ -133,17 +133,53 @@ export function createRevenueActivities(deps: { revenue: ServiceClient; logger: 
   };
 }
 
+/**
+ * Runs the steps of one effect in order in one (local) activity: one marker in the workflow's
+ * history and one activation instead of one per step (issue 11). Each step is the same activity
+ * function with the same idempotency key as when they ran one by one. A refusal (a non-retryable
+ * failure: the service's 4xx) is answered as that step's result, and the steps needing it are
+ * skipped; anything else throws, and the whole batch is retried (the steps already done answer
+ * their original results under their keys).
+ */
+export function createEffectActivities(steps: Record<StepActivity, (request: never, idempotencyKey: string) => Promise<unknown>>) {
+  return {
+    async runEffectSteps(calls: StepCall[]): Promise<StepResult[]> {
+      const results = new Map<EffectStep, StepResult>();
+      for (const c of calls) {
+        const needed = c.needs ? results.get(c.needs) : undefined;
+        let r: StepResult;
+        if (needed && needed.status !== 'done') r = { step: c.step, status: 'skipped' };
+        else if (!c.activity) r = { step: c.step, status: 'done' };
+        else {
+          const filled = c.fill ? (results.get(c.fill.from) as { result?: { number?: string } } | undefined)?.result?.number : undefined;
+          const request = filled ? { ...c.request, [c.fill!.field]: filled } : c.request;
+          try {
+            r = { step: c.step, status: 'done', result: await steps[c.activity](request as never, c.key!) };
+          } catch (err) {
+            if (!(err instanceof ApplicationFailure) || !err.nonRetryable) throw err;
+            r = { step: c.step, status: 'refused', code: err.type ?? 'internal', message: err.message };
+          }
+        }
+        results.set(c.step, r);
+      }
+      return calls.map((c) => results.get(c.step)!);
+    },
+  };
+}
+
 export type InvoicingActivities = ReturnType<typeof createInvoicingActivities>;
 export type ArActivities = ReturnType<typeof createArActivities>;
 export type RevenueActivities = ReturnType<typeof createRevenueActivities>;
 export type InvoicingCreditActivities = ReturnType<typeof createInvoicingCreditActivities>;
-export type ContractActivities = InvoicingActivities & InvoicingCreditActivities & ArActivities & RevenueActivities;
+export type EffectActivities = ReturnType<typeof createEffectActivities>;
+export type ContractActivities = InvoicingActivities & InvoicingCreditActivities & ArActivities & RevenueActivities & EffectActivities;
 
 export function createActivities(deps: { invoicing: ServiceClient; ar: ServiceClient; revenue: ServiceClient; logger: Logger }) {
-  return {
+  const steps = {
     ...createInvoicingActivities(deps),
     ...createInvoicingCreditActivities(deps),
     ...createArActivities(deps),
     ...createRevenueActivities(deps),
   };
+  return { ...steps, ...createEffectActivities(steps) };
 }

@@ -5,6 +5,7 @@
  * one at a time, in order. Deterministic: no I/O, no Node APIs; time comes from the workflow clock.
  */
 import {
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -18,7 +19,7 @@ import {
 } from '@temporalio/workflow';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { ContractActivities, RevenueResult } from '../activities';
-import type { ContractState, ContractWorkflowInput, Effect, EffectStep, UpdateOutcome } from '../libs/domain/contract';
+import type { ContractState, ContractWorkflowInput, Effect, EffectStep, StepCall, UpdateOutcome } from '../libs/domain/contract';
 import { currentTerms, STEP_NEEDS } from '../libs/domain/contract';
 import type { ErrorCode } from '../libs/domain/errors';
 import * as messages from '../libs/domain/messages';
@@ -41,11 +42,12 @@ const remoteServices = proxyActivities<ContractActivities>({
 });
 
 /**
- * The same activities run as local activities (issue 11): in the worker that runs the workflow
- * task, recorded as markers in that task's completion, instead of each being scheduled, dispatched
- * and completed through the server (a milestone's three service calls were four server round trips
- * and 22 history events). Same idempotency keys, same retries; a local activity lost with its
- * worker runs again when the workflow task is retried elsewhere (after the task timeout).
+ * Since 'local-effect-batches' (issue 11) an effect's steps run as one local activity
+ * (`runEffectSteps`) in the worker that runs the workflow task, recorded as one marker in that
+ * task's completion, instead of each step being scheduled, dispatched and completed through the
+ * server (a milestone's three service calls were four server round trips and 22 history events;
+ * now one round trip and 8). Same idempotency keys, same retries; a batch lost with its worker runs
+ * again when the workflow task is retried elsewhere (the steps already done answer their originals).
  */
 const localServices = proxyLocalActivities<ContractActivities>({
   startToCloseTimeout: '1 minute',
@@ -175,57 +177,79 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
     state.recognizedTotal = formatMoney(sumMoney(Object.values(state.recognized)), state.currency);
   }
 
-  /**
-   * Runs one step of an effect. A business refusal is recorded as a failed step (finance retries
-   * or resolves it) and answered false; anything else propagates (retried by Temporal, or a bug
-   * that must fail the workflow task loudly).
-   */
-  async function step(effect: Effect, name: EffectStep, call: () => Promise<void>): Promise<boolean> {
-    try {
-      await call();
-    } catch (err) {
-      const failure = refusalOf(err);
-      if (!failure) throw err;
-      engine.stepFailed(state, effect, name, failure.type ?? 'internal', failure.message);
-      log.error('step refused', { contractId: state.contractId, effect: effect.kind, step: name, code: failure.type, message: failure.message });
-      return false;
-    }
-    if (effect.only) engine.stepSucceeded(state, effect, name);
-    return true;
+  /** Records a step the service refused for good (finance retries or resolves it). */
+  function refused(effect: Effect, name: EffectStep, code: string, message: string): void {
+    engine.stepFailed(state, effect, name, code, message);
+    log.error('step refused', { contractId: state.contractId, effect: effect.kind, step: name, code, message });
   }
 
   /**
-   * Runs an effect's steps in order; a step whose prerequisite failed is not run (it is retried with
-   * it). Before steps were tracked, a refused receivable or credit application skipped the ledger
-   * posting; histories made then replay that way.
+   * Runs an effect's steps. Since 'local-effect-batches': all of them in one local activity
+   * (`runEffectSteps`, one marker in the history, no server round trip per step). Before it: one
+   * scheduled activity per step, and — before 'independent-effect-steps' — a refused receivable or
+   * credit application skipped the rest; histories made then replay that way.
    */
   async function run(effect: Effect): Promise<void> {
+    if (patched('local-effect-batches')) {
+      const calls = engine.stepsToRun(effect).map((name) => callFor(effect, name, true));
+      for (const r of await localServices.runEffectSteps(calls)) {
+        if (r.status === 'skipped') continue;
+        if (r.status === 'refused') {
+          // A 4xx whose code is not a business refusal is a bug: it fails loudly, as it did unbatched.
+          if (!engine.REFUSAL_CODES.includes(r.code as ErrorCode)) throw ApplicationFailure.nonRetryable(r.message, r.code);
+          refused(effect, r.step, r.code, r.message);
+          continue;
+        }
+        take(effect, r.step, r.result);
+        if (effect.only) engine.stepSucceeded(state, effect, r.step);
+      }
+      return;
+    }
     const failed = new Set<EffectStep>();
     for (const name of engine.stepsToRun(effect)) {
       const needs = STEP_NEEDS[name];
       if (needs && failed.has(needs)) continue;
       if (failed.size > 0 && !patched('independent-effect-steps')) return;
-      if (!(await step(effect, name, () => runStep(effect, name)))) failed.add(name);
+      const c = callFor(effect, name, false);
+      try {
+        const result = c.activity ? await (remoteServices[c.activity] as (req: unknown, key: string) => Promise<unknown>)(c.request, c.key!) : undefined;
+        take(effect, name, result);
+      } catch (err) {
+        const failure = refusalOf(err);
+        if (!failure) throw err;
+        refused(effect, name, failure.type ?? 'internal', failure.message);
+        failed.add(name);
+        continue;
+      }
+      if (effect.only) engine.stepSucceeded(state, effect, name);
     }
   }
 
-  async function runStep(effect: Effect, name: EffectStep): Promise<void> {
-    // Histories from before local activities replay with scheduled activities.
-    const services = patched('local-activities') ? localServices : remoteServices;
+  /**
+   * The call one step makes: activity, request and idempotency key. `batched`: the steps of the
+   * effect are built together before any runs, so a number an earlier step of the batch issues is
+   * filled in by the worker (`fill`).
+   */
+  function callFor(effect: Effect, name: EffectStep, batched: boolean): StepCall {
     const t = currentTerms(state);
     const base = { contractId: state.contractId, sandbox: state.sandbox, currency: state.currency };
+    const needs = batched ? STEP_NEEDS[name] : undefined;
     switch (effect.kind) {
       case 'register_plan': {
         const v = state.versions.find((x) => x.version === effect.version)!;
-        takeRevenue(await services.registerRevenuePlan({
-          ...base,
-          version: v.version,
-          effectiveDate: effect.effectiveDate,
-          obligations: v.terms.obligations,
-          milestones: v.terms.milestones.map((m) => ({ id: m.id, obligationId: m.obligationId, amount: m.amount, weight: m.weight, billable: m.billable, sequence: m.sequence })),
-          cancelled: v.cancelled,
-        }, `${state.contractId}:plan:v${v.version}:register`));
-        return;
+        return {
+          step: name,
+          activity: 'registerRevenuePlan',
+          request: {
+            ...base,
+            version: v.version,
+            effectiveDate: effect.effectiveDate,
+            obligations: v.terms.obligations,
+            milestones: v.terms.milestones.map((m) => ({ id: m.id, obligationId: m.obligationId, amount: m.amount, weight: m.weight, billable: m.billable, sequence: m.sequence })),
+            cancelled: v.cancelled,
+          },
+          key: `${state.contractId}:plan:v${v.version}:register`,
+        };
       }
       case 'issue_invoice': {
         const inv = state.invoices[effect.invoiceIndex]!;
@@ -240,43 +264,58 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
             // The original may have been numbered only after the amendment was handled.
             inv.originalInvoiceNumber ??= state.invoices.find((i) => i.kind === 'milestone' && i.milestoneIds.includes(milestoneId))?.number;
           }
-          const issued = await services.issueInvoice({
-            kind: inv.kind,
-            contractId: state.contractId,
-            customer: vTerms.customer,
-            currency: state.currency,
-            termsVersion: inv.termsVersion,
-            date: inv.date,
-            paymentTerms: vTerms.paymentTerms,
-            lines: [{ milestoneId, description, amount: inv.amount }],
-            sandbox: state.sandbox,
-            ...(inv.kind === 'supplementary' ? { originalInvoiceNumber: inv.originalInvoiceNumber, amendmentVersion: inv.termsVersion } : {}),
-          } as Parameters<ContractActivities['issueInvoice']>[0], `${key}:invoice`);
-          inv.number = issued.number;
-          for (const id of inv.milestoneIds) state.milestones[id]?.invoiceNumbers.push(issued.number);
-        } else if (name === 'receivable') {
-          await services.openReceivable({
-            invoiceNumber: inv.number!,
-            contractId: state.contractId,
-            customerId: vTerms.customer.id,
-            currency: state.currency,
-            amount: inv.amount,
-            issueDate: inv.date,
-            dueDate: dueDate(inv.date, vTerms.paymentTerms),
-            milestoneIds: inv.milestoneIds,
-            sandbox: state.sandbox,
-          }, `${key}:receivable`);
-        } else {
-          takeRevenue(await services.postToLedger({
+          return {
+            step: name,
+            activity: 'issueInvoice',
+            request: {
+              kind: inv.kind,
+              contractId: state.contractId,
+              customer: vTerms.customer,
+              currency: state.currency,
+              termsVersion: inv.termsVersion,
+              date: inv.date,
+              paymentTerms: vTerms.paymentTerms,
+              lines: [{ milestoneId, description, amount: inv.amount }],
+              sandbox: state.sandbox,
+              ...(inv.kind === 'supplementary' ? { originalInvoiceNumber: inv.originalInvoiceNumber, amendmentVersion: inv.termsVersion } : {}),
+            },
+            key: `${key}:invoice`,
+          };
+        }
+        if (name === 'receivable') {
+          return {
+            step: name,
+            activity: 'openReceivable',
+            request: {
+              invoiceNumber: inv.number,
+              contractId: state.contractId,
+              customerId: vTerms.customer.id,
+              currency: state.currency,
+              amount: inv.amount,
+              issueDate: inv.date,
+              dueDate: dueDate(inv.date, vTerms.paymentTerms),
+              milestoneIds: inv.milestoneIds,
+              sandbox: state.sandbox,
+            },
+            key: `${key}:receivable`,
+            needs,
+            ...(batched && inv.number === undefined ? { fill: { field: 'invoiceNumber' as const, from: 'invoice' as const } } : {}),
+          };
+        }
+        return {
+          step: name,
+          activity: 'postToLedger',
+          request: {
             ...base,
             kind: 'contract_event',
             eventDate: inv.date,
             source: { type: inv.kind === 'advance' ? 'advance' : 'milestone', ref: milestoneId },
             billed: inv.amount,
             ...(effect.progress ? { progress: effect.progress } : {}),
-          }, `${key}:post`));
-        }
-        return;
+          },
+          key: `${key}:post`,
+          needs,
+        };
       }
       case 'issue_credit_memo': {
         const memo = state.creditMemos[effect.memoIndex]!;
@@ -285,44 +324,77 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
           const original = memo.originalInvoiceNumber ?? state.invoices.find((i) => i.kind === 'milestone' && i.milestoneIds.includes(memo.milestoneId))?.number;
           memo.originalInvoiceNumber = original;
           const milestone = t.milestones.find((m) => m.id === memo.milestoneId)!;
-          const issued = await services.issueCreditMemo({
-            contractId: state.contractId,
-            customer: t.customer,
-            currency: state.currency,
-            originalInvoiceNumber: original ?? 'unknown',
-            amendmentVersion: memo.amendmentVersion,
-            date: memo.date,
-            paymentTerms: t.paymentTerms,
-            lines: [{ milestoneId: memo.milestoneId, description: milestone.description, amount: memo.amount }],
-            sandbox: state.sandbox,
-          }, `${key}:issue`);
-          memo.number = issued.number;
-        } else if (name === 'apply_credit') {
-          if (memo.originalInvoiceNumber) {
-            await services.applyCreditMemo({ creditMemoNumber: memo.number!, invoiceNumber: memo.originalInvoiceNumber, amount: memo.amount, date: memo.date }, `${key}:apply`);
-          }
-        } else {
-          takeRevenue(await services.postToLedger({
+          return {
+            step: name,
+            activity: 'issueCreditMemo',
+            request: {
+              contractId: state.contractId,
+              customer: t.customer,
+              currency: state.currency,
+              originalInvoiceNumber: original ?? 'unknown',
+              amendmentVersion: memo.amendmentVersion,
+              date: memo.date,
+              paymentTerms: t.paymentTerms,
+              lines: [{ milestoneId: memo.milestoneId, description: milestone.description, amount: memo.amount }],
+              sandbox: state.sandbox,
+            },
+            key: `${key}:issue`,
+          };
+        }
+        if (name === 'apply_credit') {
+          // No original invoice to apply the credit to: nothing to call.
+          if (!memo.originalInvoiceNumber) return { step: name, needs };
+          return {
+            step: name,
+            activity: 'applyCreditMemo',
+            request: { creditMemoNumber: memo.number, invoiceNumber: memo.originalInvoiceNumber, amount: memo.amount, date: memo.date },
+            key: `${key}:apply`,
+            needs,
+            ...(batched && memo.number === undefined ? { fill: { field: 'creditMemoNumber' as const, from: 'credit_memo' as const } } : {}),
+          };
+        }
+        return {
+          step: name,
+          activity: 'postToLedger',
+          request: {
             ...base,
             kind: 'contract_event',
             eventDate: memo.date,
             source: { type: 'amendment', ref: `v${memo.amendmentVersion}:${memo.milestoneId}` },
             billed: formatMoney(dec(memo.amount).negated(), state.currency),
-          }, `${key}:post`));
-        }
-        return;
+          },
+          key: `${key}:post`,
+          needs,
+        };
       }
-      case 'post_progress': {
-        takeRevenue(await services.postToLedger({
-          ...base,
-          kind: 'contract_event',
-          eventDate: effect.date,
-          source: effect.source,
-          billed: formatMoney('0', state.currency),
-          progress: effect.progress,
-        }, `${state.contractId}:${effect.key}:post`));
-        return;
-      }
+      case 'post_progress':
+        return {
+          step: name,
+          activity: 'postToLedger',
+          request: {
+            ...base,
+            kind: 'contract_event',
+            eventDate: effect.date,
+            source: effect.source,
+            billed: formatMoney('0', state.currency),
+            progress: effect.progress,
+          },
+          key: `${state.contractId}:${effect.key}:post`,
+        };
+    }
+  }
+
+  /** Takes what a step's service answered into the state: numbers issued, revenue to date. */
+  function take(effect: Effect, name: EffectStep, result: unknown): void {
+    if (name === 'invoice' && effect.kind === 'issue_invoice') {
+      const inv = state.invoices[effect.invoiceIndex]!;
+      const issued = result as { number: string };
+      inv.number = issued.number;
+      for (const id of inv.milestoneIds) state.milestones[id]?.invoiceNumbers.push(issued.number);
+    } else if (name === 'credit_memo' && effect.kind === 'issue_credit_memo') {
+      state.creditMemos[effect.memoIndex]!.number = (result as { number: string }).number;
+    } else if (name === 'plan' || name === 'ledger') {
+      takeRevenue(result as RevenueResult);
     }
   }
 

@@ -103,6 +103,30 @@ export const STEP_NEEDS: Readonly<Partial<Record<EffectStep, EffectStep>>> = {
   receivable: 'invoice', ledger: 'invoice', apply_credit: 'credit_memo',
 };
 
+/** The service calls a step of an effect makes (the activities of activities/index.ts). */
+export type StepActivity = 'registerRevenuePlan' | 'issueInvoice' | 'openReceivable' | 'postToLedger' | 'issueCreditMemo' | 'applyCreditMemo';
+
+/**
+ * One step of an effect as the workflow hands it to the worker: the activity, its request and
+ * idempotency key (`activity` absent: nothing to call, e.g. a credit with no invoice to apply to).
+ * `fill` takes a number from an earlier step of the same batch (the receivable of an invoice
+ * issued just before it); `needs`, as STEP_NEEDS, skips the step when that one did not succeed.
+ */
+export interface StepCall {
+  step: EffectStep;
+  activity?: StepActivity;
+  request?: Record<string, unknown>;
+  key?: string;
+  needs?: EffectStep;
+  fill?: { field: 'invoiceNumber' | 'creditMemoNumber'; from: EffectStep };
+}
+
+/** What became of a step of a batch: done (with the service's answer), refused for good, or skipped (what it needs did not succeed). */
+export type StepResult =
+  | { step: EffectStep; status: 'done'; result?: unknown }
+  | { step: EffectStep; status: 'refused'; code: string; message: string }
+  | { step: EffectStep; status: 'skipped' };
+
 /** Side effects the workflow owes the services, kept in state until done (an outbox). */
 export type Effect = (
   | { id: number; kind: 'register_plan'; version: number; effectiveDate: string }
