@@ -432,6 +432,7 @@ export async function runLoad(argv: string[]): Promise<void> {
   let direct: ClosedLoopResult | undefined;
   let history: Awaited<ReturnType<typeof historyEventsPerMilestone>> | undefined;
   const idleRss: Record<string, number> = {};
+  let queryAtRest: Latency | undefined;
   try {
     for (const [name, pid] of Object.entries(stack.pids())) idleRss[name] = round(rssMiB(pid), 0)!;
     // Warm-up (JIT, connections, caches), not measured.
@@ -448,6 +449,18 @@ export async function runLoad(argv: string[]): Promise<void> {
     direct = await closedLoopDirect(stack, o, run, today, Math.max(40, durable.perSecond * 2));
     say(`closed loop, direct (the same three service calls): ${direct.perSecond} milestones/s with ${o.callers} callers; p50 ${fmt(direct.latency.p50)} ms; ${direct.errors} errors`);
     say(`durable ÷ direct throughput: ${(durable.perSecond / direct.perSecond).toFixed(2)}`);
+    // The state query alone on a quiet stack: one after another over contracts with invoices.
+    await drain(stack);
+    const targets = await client.createContracts('query', 10);
+    await Promise.all(targets.map(async (id) => { for (let m = 1; m <= 3; m += 1) await client.complete(id, m); }));
+    await drain(stack);
+    const atRest: number[] = [];
+    for (let k = 0; k < (o.quick ? 50 : 300); k += 1) {
+      const q = await client.query(targets[k % targets.length]!);
+      if (q !== undefined) atRest.push(q);
+    }
+    queryAtRest = latency(atRest);
+    say(`GET /contracts/:id on a quiet stack: p50 ${fmt(queryAtRest.p50)} p99 ${fmt(queryAtRest.p99)} max ${fmt(queryAtRest.max)} ms (n=${queryAtRest.n})`);
     for (const rate of o.rates) {
       const drained = await drain(stack);
       if (drained > 2) say(`(waited ${drained} s for the stack to go quiet)`);
@@ -484,6 +497,7 @@ export async function runLoad(argv: string[]): Promise<void> {
     `| when | ${Object.keys(idleRss).join(' | ')} |`, `|---|${Object.keys(idleRss).map(() => '---:').join('|')}|`,
     `| started | ${Object.values(idleRss).join(' | ')} |`,
     ...open.map((r) => `| after open ${r.offeredPerSecond}/s | ${Object.keys(idleRss).map((k) => r.usage.rssMiB[k] ?? '—').join(' | ')} |`),
+    '', `State query (\`GET /contracts/:id\`) on a quiet stack, one after another: p50 ${fmt(queryAtRest?.p50)} ms, p99 ${fmt(queryAtRest?.p99)} ms, max ${fmt(queryAtRest?.max)} ms (n=${queryAtRest?.n ?? 0}); under load: the GET state column above.`,
     '', `History: ${history?.perMilestone ?? '—'} Temporal history events per milestone (a fresh contract: ${history?.fresh ?? '—'}; after 3 milestones: ${history?.afterThree ?? '—'}).`, '',
   ];
   process.stdout.write(`\n${md.join('\n')}\n`);
@@ -492,7 +506,7 @@ export async function runLoad(argv: string[]): Promise<void> {
   const suffix = o.label ? `-${o.label.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}` : o.quick ? '-quick' : '';
   const base = path.join(dir, `load-${today}${suffix}`);
   writeFileSync(`${base}.md`, md.join('\n'));
-  writeFileSync(`${base}.json`, JSON.stringify({ machine: { ...facts, loadAverage: os.loadavg() }, startedAt, options: o, history, open, durable, direct, durableOverDirect: ratio, idleRss, errors: client.errors.slice(0, 50) }, null, 2));
+  writeFileSync(`${base}.json`, JSON.stringify({ machine: { ...facts, loadAverage: os.loadavg() }, startedAt, options: o, history, queryAtRest, open, durable, direct, durableOverDirect: ratio, idleRss, errors: client.errors.slice(0, 50) }, null, 2));
   say(`wrote ${path.relative(process.cwd(), base)}.md and .json`);
   const failed = client.errors.length + (direct?.errors ?? 0);
   if (failed) {
