@@ -3,7 +3,16 @@
  * gateway → services, AR → invoicing and revenue). Every call carries the service credential
  * (`Authorization: Bearer <token>`). Errors keep the service's `{code, message}`; 4xx are refusals,
  * the rest transient.
+ *
+ * Requests go through node:http(s) with a keep-alive agent per client, not `fetch`: undici's fetch
+ * cost ~0.3 ms more CPU per call on the client side (measured in a micro-benchmark: 420 vs 165 µs
+ * per request, client and server together), and the worker makes three calls per milestone
+ * (docs/performance.md). Idle connections are closed after 4 s, before a Node server's 5 s
+ * keep-alive timeout can close one under a request.
  */
+import http from 'node:http';
+import https from 'node:https';
+
 export class ServiceError extends Error {
   constructor(
     readonly service: string,
@@ -54,26 +63,33 @@ export function createServiceClient(name: string, baseUrl: string, options: Serv
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, v);
     return u;
   };
+  const secure = new URL(baseUrl).protocol === 'https:';
+  const agent = secure ? new https.Agent({ keepAlive: true, timeout: 4_000 }) : new http.Agent({ keepAlive: true, timeout: 4_000 });
   async function request<T>(method: string, u: URL, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-    let res: Response;
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    let res: { status: number; text: string };
     try {
-      res = await fetch(u, {
+      res = await send(u, {
         method,
-        headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers, ...credential },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+        agent,
+        headers: {
+          accept: 'application/json',
+          ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}),
+          ...headers,
+          ...credential,
+        },
+      }, payload, timeoutMs);
     } catch (err) {
       throw new ServiceError(name, 503, 'unavailable', `${name} unreachable at ${u.origin}: ${(err as Error).message}`);
     }
-    const text = await res.text();
+    const text = res.text;
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : undefined;
     } catch {
       json = undefined;
     }
-    if (!res.ok) {
+    if (res.status < 200 || res.status >= 300) {
       const e = (json ?? {}) as { code?: string; message?: string; details?: unknown };
       throw new ServiceError(name, res.status, e.code ?? 'internal', e.message ?? `${name} answered ${res.status}`, e.details);
     }
@@ -86,4 +102,28 @@ export function createServiceClient(name: string, baseUrl: string, options: Serv
     post: (path, body, opts) =>
       request('POST', url(path), body, opts?.idempotencyKey ? { 'idempotency-key': opts.idempotencyKey } : {}),
   };
+}
+
+/** One request; resolves with the status and the whole body, rejects on a transport error or when no whole answer came within `timeoutMs`. */
+function send(u: URL, options: http.RequestOptions, payload: string | undefined, timeoutMs: number): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = (u.protocol === 'https:' ? https : http).request(u, options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        clearTimeout(deadline);
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', (err) => {
+        clearTimeout(deadline);
+        reject(err);
+      });
+    });
+    const deadline = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    req.on('error', (err) => {
+      clearTimeout(deadline);
+      reject(err);
+    });
+    req.end(payload);
+  });
 }
