@@ -299,7 +299,12 @@ async function openLoop(client: Client, stack: ChaosStack, o: Options, rate: num
 
 interface ClosedLoopResult { callers: number; seconds: number; milestones: number; errors: number; perSecond: number; latency: Latency; usage: Usage }
 
-/** `callers` callers, each completing its own contracts' milestones in order, for `seconds`. */
+/**
+ * `callers` callers, each completing its own contracts' milestones in order, for `seconds`. The
+ * contracts are created before the clock starts (enough for `expectPerSecond`): a creation inside
+ * the phase would bill its workflow start and plan registration to the milestones (the direct
+ * path registers its plans before its clock starts too).
+ */
 async function closedLoopDurable(client: Client, stack: ChaosStack, o: Options, expectPerSecond: number): Promise<ClosedLoopResult> {
   const ready = await client.createContracts('closed', Math.max(o.callers, Math.ceil((expectPerSecond * o.seconds * 1.5) / MILESTONES)));
   await sleep(1_000);
@@ -443,7 +448,7 @@ export async function runLoad(argv: string[]): Promise<void> {
     say(`history: a fresh contract ${history.fresh} events; after 3 milestones ${history.afterThree} → ${history.perMilestone} events per milestone`);
     // The closed loops first (the most milestones/s each path gives), then the offered rates, lowest
     // first; the stack drains between phases.
-    durable = await closedLoopDurable(client, stack, o, 20);
+    durable = await closedLoopDurable(client, stack, o, o.quick ? 30 : 100);
     say(`closed loop, durable (API → Temporal → services): ${durable.perSecond} milestones/s with ${o.callers} callers; p50 ${fmt(durable.latency.p50)} ms; ${durable.errors} errors`);
     await drain(stack);
     direct = await closedLoopDirect(stack, o, run, today, Math.max(40, durable.perSecond * 2));
