@@ -21,6 +21,7 @@
  * for other sizes, so a smoke run never overwrites a full one.
  */
 import { optionValue } from './args';
+import { timedCompletion } from './completion';
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -231,21 +232,9 @@ class Live {
   }
 
   /** Completes a milestone; resolves to the latency in ms, or undefined (error recorded) when not invoiced. */
-  async complete(contractId: string, milestone: number): Promise<number | undefined> {
+  complete(contractId: string, milestone: number): Promise<number | undefined> {
     const what = `complete ${contractId} m${milestone}`;
-    const t = nowMs();
-    try {
-      const r = await withTimeout(this.api.call('POST', `/contracts/${contractId}/milestones/m${milestone}/complete`, {}), this.timeoutMs, what);
-      const ms = nowMs() - t;
-      if (r.status !== 200 || r.body?.outcome !== 'applied' || !r.body?.milestone?.invoiceNumbers?.length) {
-        this.errors.push(`${what}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
-        return undefined;
-      }
-      return ms;
-    } catch (err) {
-      this.errors.push(`${what}: ${(err as Error).message}`);
-      return undefined;
-    }
+    return timedCompletion(() => withTimeout(this.api.call('POST', `/contracts/${contractId}/milestones/m${milestone}/complete`, {}), this.timeoutMs, what), what, this.errors);
   }
 
   async timedGet(p: string): Promise<number | undefined> {

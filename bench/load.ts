@@ -29,6 +29,7 @@ import { pct } from '../deploy/chaos/metrics';
 import { createLogger } from '../libs/logger';
 import { createServiceClient } from '../libs/service-client';
 import { optionValue } from './args';
+import { timedCompletion } from './completion';
 import { machineFacts } from './grow';
 
 interface Options {
@@ -203,21 +204,8 @@ class Client {
   }
 
   /** Completes a milestone; the latency in ms, or undefined (the error recorded) when it was not invoiced. */
-  async complete(contractId: string, milestone: number): Promise<number | undefined> {
-    const what = `complete ${contractId} m${milestone}`;
-    const t = nowMs();
-    try {
-      const r = await this.call('POST', `/contracts/${contractId}/milestones/m${milestone}/complete`, {});
-      const ms = nowMs() - t;
-      if (r.status !== 200 || r.body?.outcome !== 'applied' || !r.body?.milestone?.invoiceNumbers?.length) {
-        this.errors.push(`${what}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
-        return undefined;
-      }
-      return ms;
-    } catch (err) {
-      this.errors.push(`${what}: ${(err as Error).message}`);
-      return undefined;
-    }
+  complete(contractId: string, milestone: number): Promise<number | undefined> {
+    return timedCompletion(() => this.call('POST', `/contracts/${contractId}/milestones/m${milestone}/complete`, {}), `complete ${contractId} m${milestone}`, this.errors);
   }
 
   async query(contractId: string): Promise<number | undefined> {
@@ -297,6 +285,35 @@ async function openLoop(client: Client, stack: ChaosStack, o: Options, rate: num
   };
 }
 
+/**
+ * The closed-loop driver: `o.callers` callers, each taking a contract (`next`; none left: that
+ * caller stops) and completing its milestones in order (`one`: latency, or undefined to drop the
+ * contract) until the phase's time is up.
+ */
+async function callers(
+  o: Options,
+  next: () => Promise<string | undefined>,
+  one: (contractId: string, milestone: number) => Promise<number | undefined>,
+): Promise<{ ms: number[]; start: number; last: number }> {
+  const ms: number[] = [];
+  const start = nowMs();
+  const deadline = start + o.seconds * 1000;
+  let last = start;
+  await Promise.all(Array.from({ length: o.callers }, async () => {
+    while (nowMs() < deadline) {
+      const id = await next();
+      if (!id) return;
+      for (let m = 1; m <= MILESTONES && nowMs() < deadline; m += 1) {
+        const took = await one(id, m);
+        last = nowMs();
+        if (took === undefined) break; // this contract is in an unknown state: take another
+        ms.push(took);
+      }
+    }
+  }));
+  return { ms, start, last };
+}
+
 interface ClosedLoopResult { callers: number; seconds: number; milestones: number; errors: number; perSecond: number; latency: Latency; usage: Usage }
 
 /**
@@ -309,22 +326,8 @@ async function closedLoopDurable(client: Client, stack: ChaosStack, o: Options, 
   const ready = await client.createContracts('closed', Math.max(o.callers, Math.ceil((expectPerSecond * o.seconds * 1.5) / MILESTONES)));
   await sleep(1_000);
   const errorsBefore = client.errors.length;
-  const ms: number[] = [];
   const a = snapshot(stack);
-  const start = nowMs();
-  const deadline = start + o.seconds * 1000;
-  let last = start;
-  await Promise.all(Array.from({ length: o.callers }, async () => {
-    while (nowMs() < deadline) {
-      const id = ready.pop() ?? (await client.createContracts('closedx', 1))[0]!;
-      for (let m = 1; m <= MILESTONES && nowMs() < deadline; m += 1) {
-        const took = await client.complete(id, m);
-        last = nowMs();
-        if (took === undefined) break;
-        ms.push(took);
-      }
-    }
-  }));
+  const { ms, start, last } = await callers(o, async () => ready.pop() ?? (await client.createContracts('closedx', 1))[0]!, (id, m) => client.complete(id, m));
   const b = snapshot(stack);
   const seconds = (last - start) / 1000;
   return {
@@ -358,39 +361,28 @@ async function closedLoopDirect(stack: ChaosStack, o: Options, run: string, toda
     }, `${id}:plan:v1:register`);
   }
   const errors: string[] = [];
-  const ms: number[] = [];
   const a = snapshot(stack);
-  const start = nowMs();
-  const deadline = start + o.seconds * 1000;
-  let last = start;
-  await Promise.all(Array.from({ length: o.callers }, async () => {
-    while (nowMs() < deadline) {
-      const id = ids.pop();
-      if (!id) return;
-      for (let m = 1; m <= MILESTONES && nowMs() < deadline; m += 1) {
-        const key = `${id}:m${m}:v1:milestone`;
-        const t0 = nowMs();
-        try {
-          const inv = await acts.issueInvoice({
-            kind: 'milestone', contractId: id, customer: t.customer, currency: 'USD', termsVersion: 1, date: today, paymentTerms: 'NET_30',
-            lines: [{ milestoneId: `m${m}`, description: `Milestone ${m} fee`, amount: '1000.00' }], sandbox: false,
-          }, `${key}:invoice`);
-          await acts.openReceivable({
-            invoiceNumber: inv.number, contractId: id, customerId: t.customer.id, currency: 'USD', amount: '1000.00', issueDate: today,
-            dueDate: inv.dueDate, milestoneIds: [`m${m}`], sandbox: false,
-          }, `${key}:receivable`);
-          await acts.postToLedger({
-            kind: 'contract_event', contractId: id, sandbox: false, currency: 'USD', eventDate: today, source: { type: 'milestone', ref: `m${m}` }, billed: '1000.00',
-          }, `${key}:post`);
-        } catch (err) {
-          errors.push(`direct ${key}: ${(err as Error).message}`);
-          break;
-        }
-        last = nowMs();
-        ms.push(last - t0);
-      }
+  const { ms, start, last } = await callers(o, async () => ids.pop(), async (id, m) => {
+    const key = `${id}:m${m}:v1:milestone`;
+    const t0 = nowMs();
+    try {
+      const inv = await acts.issueInvoice({
+        kind: 'milestone', contractId: id, customer: t.customer, currency: 'USD', termsVersion: 1, date: today, paymentTerms: 'NET_30',
+        lines: [{ milestoneId: `m${m}`, description: `Milestone ${m} fee`, amount: '1000.00' }], sandbox: false,
+      }, `${key}:invoice`);
+      await acts.openReceivable({
+        invoiceNumber: inv.number, contractId: id, customerId: t.customer.id, currency: 'USD', amount: '1000.00', issueDate: today,
+        dueDate: inv.dueDate, milestoneIds: [`m${m}`], sandbox: false,
+      }, `${key}:receivable`);
+      await acts.postToLedger({
+        kind: 'contract_event', contractId: id, sandbox: false, currency: 'USD', eventDate: today, source: { type: 'milestone', ref: `m${m}` }, billed: '1000.00',
+      }, `${key}:post`);
+      return nowMs() - t0;
+    } catch (err) {
+      errors.push(`direct ${key}: ${(err as Error).message}`);
+      return undefined;
     }
-  }));
+  });
   const b = snapshot(stack);
   const seconds = (last - start) / 1000;
   return {

@@ -19,7 +19,7 @@ import {
 } from '@temporalio/workflow';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { ContractActivities, RevenueResult } from '../activities';
-import type { ContractState, ContractWorkflowInput, Effect, EffectStep, StepCall, UpdateOutcome } from '../libs/domain/contract';
+import type { ContractState, ContractWorkflowInput, Effect, EffectStep, ProgressFacts, StepCall, UpdateOutcome } from '../libs/domain/contract';
 import { currentTerms, STEP_NEEDS } from '../libs/domain/contract';
 import type { ErrorCode } from '../libs/domain/errors';
 import * as messages from '../libs/domain/messages';
@@ -234,6 +234,14 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
     const t = currentTerms(state);
     const base = { contractId: state.contractId, sandbox: state.sandbox, currency: state.currency };
     const needs = batched ? STEP_NEEDS[name] : undefined;
+    /** A posting of a contract event to the revenue ledger (what every effect's `ledger` step is). */
+    const posting = (eventDate: string, source: { type: string; ref: string }, billed: string, key: string, progress?: ProgressFacts): StepCall => ({
+      step: name,
+      activity: 'postToLedger',
+      request: { ...base, kind: 'contract_event', eventDate, source, billed, ...(progress ? { progress } : {}) },
+      key,
+      needs,
+    });
     switch (effect.kind) {
       case 'register_plan': {
         const v = state.versions.find((x) => x.version === effect.version)!;
@@ -302,20 +310,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
             ...(batched && inv.number === undefined ? { fill: { field: 'invoiceNumber' as const, from: 'invoice' as const } } : {}),
           };
         }
-        return {
-          step: name,
-          activity: 'postToLedger',
-          request: {
-            ...base,
-            kind: 'contract_event',
-            eventDate: inv.date,
-            source: { type: inv.kind === 'advance' ? 'advance' : 'milestone', ref: milestoneId },
-            billed: inv.amount,
-            ...(effect.progress ? { progress: effect.progress } : {}),
-          },
-          key: `${key}:post`,
-          needs,
-        };
+        return posting(inv.date, { type: inv.kind === 'advance' ? 'advance' : 'milestone', ref: milestoneId }, inv.amount, `${key}:post`, effect.progress);
       }
       case 'issue_credit_memo': {
         const memo = state.creditMemos[effect.memoIndex]!;
@@ -353,34 +348,10 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
             ...(batched && memo.number === undefined ? { fill: { field: 'creditMemoNumber' as const, from: 'credit_memo' as const } } : {}),
           };
         }
-        return {
-          step: name,
-          activity: 'postToLedger',
-          request: {
-            ...base,
-            kind: 'contract_event',
-            eventDate: memo.date,
-            source: { type: 'amendment', ref: `v${memo.amendmentVersion}:${memo.milestoneId}` },
-            billed: formatMoney(dec(memo.amount).negated(), state.currency),
-          },
-          key: `${key}:post`,
-          needs,
-        };
+        return posting(memo.date, { type: 'amendment', ref: `v${memo.amendmentVersion}:${memo.milestoneId}` }, formatMoney(dec(memo.amount).negated(), state.currency), `${key}:post`);
       }
       case 'post_progress':
-        return {
-          step: name,
-          activity: 'postToLedger',
-          request: {
-            ...base,
-            kind: 'contract_event',
-            eventDate: effect.date,
-            source: effect.source,
-            billed: formatMoney('0', state.currency),
-            progress: effect.progress,
-          },
-          key: `${state.contractId}:${effect.key}:post`,
-        };
+        return posting(effect.date, effect.source, formatMoney('0', state.currency), `${state.contractId}:${effect.key}:post`, effect.progress);
     }
   }
 
