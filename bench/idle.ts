@@ -337,8 +337,8 @@ interface TimerTrace {
   contractId: string;
   timerFiredAt?: string;
   workflowTaskStartedAt?: string;
-  activityScheduledAt?: string;
-  activityCompletedAt?: string;
+  /** The posting's activity completed (or its local-activity marker recorded). */
+  postingDoneAt?: string;
   historyEvents: number;
 }
 
@@ -355,15 +355,15 @@ async function traceTimer(stack: ChaosStack, contractId: string, midnight: numbe
       token = res.nextPageToken && res.nextPageToken.length > 0 ? res.nextPageToken : undefined;
     } while (token);
     const ms = (e: (typeof events)[number]) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
-    // Event types (temporal.api.enums.v1.EventType): 6 WorkflowTaskStarted, 10 ActivityTaskScheduled, 12 ActivityTaskCompleted, 18 TimerFired.
-    const after = (type: number, from: number) => events.find((e) => e.eventType === type && ms(e) >= from);
-    const fired = after(18, midnight - 1000);
+    // Event types (temporal.api.enums.v1.EventType): 6 WorkflowTaskStarted, 12 ActivityTaskCompleted, 18 TimerFired,
+    // 25 MarkerRecorded (a local activity's result).
+    const after = (types: number[], from: number) => events.find((e) => types.includes(e.eventType ?? -1) && ms(e) >= from);
+    const fired = after([18], midnight - 1000);
     const from = fired ? ms(fired) : midnight;
-    const wft = after(6, from);
-    const sched = after(10, from);
-    const done = sched ? after(12, ms(sched)) : undefined;
+    const wft = after([6], from);
+    const done = after([12, 25], from);
     const at = (e: (typeof events)[number] | undefined) => (e ? new Date(ms(e)).toISOString() : undefined);
-    return { contractId, timerFiredAt: at(fired), workflowTaskStartedAt: at(wft), activityScheduledAt: at(sched), activityCompletedAt: at(done), historyEvents: events.length };
+    return { contractId, timerFiredAt: at(fired), workflowTaskStartedAt: at(wft), postingDoneAt: at(done), historyEvents: events.length };
   } catch (err) {
     say(`(history of ${contractId} not read: ${(err as Error).message})`);
     return undefined;
@@ -729,12 +729,12 @@ export async function runIdle(argv: string[]): Promise<void> {
     `${o.billAtSigning ? 'date-triggered on the start date and invoiced at creation (invoice, receivable, journal entry)' : 'event-triggered and never completed, so nothing is billed and the midnight books Dr unbilled_ar / Cr revenue'}. ` +
     'Created through the gateway (admin key, POST /contracts), real books (no sandbox).',
     `Warm-up: ${w ? `${(w as { preWarm?: number }).preWarm ?? 0} + ${w.created} contracts (UTC, ratable ${w.ratable.start} … ${w.ratable.end}, nothing due during the run; they stay open and count among the idle contracts)` : '—'}; its rate chose the midnight.`,
-    '"Effects at creation done" = the contract\'s revenue plan is in the revenue store (plus its invoice\'s journal entry with --bill-at-signing, and today\'s month-end posting when today is the month\'s last day in the zone), probed per contract in creation order with one indexed lookup each.',
+    '"Effects at creation done" = every created contract\'s revenue plan is in the revenue store (countDocuments of ledger `books` plans; with --bill-at-signing, or when today is the month\'s last day in the zone, the journal entries of today of those sources instead), counted every second once the API calls are done; the "settled ≥" of the progress lines is an estimate (indexed lookups of single contracts in creation order).',
     `Postings counted: journal entries of ledger \`books\` with postingDate ${m?.date ?? 'D'} (countDocuments on the index {ledger, postingDate}, every ~1–2 s while they are booked: ${mr?.samples ?? '—'} counts, median ${mr?.countMsMedian ?? '—'} ms, max ${mr?.countMsMax ?? '—'} ms); ` +
     'the timeline (first, p50, p99, all, per second) comes from the entries\' own `createdAt` read once at the end, kept to source type `ratable_month` and to the batch\'s contracts, each checked to be booked once with the whole fee recognized.',
     `The worker restart (${o.restartBeforeS} s before the midnight) empties its workflow cache, so at the midnight every contract replays its history before firing its timer.` +
     (o.workerUp ? ' With --worker-up the worker is polling at the midnight.' : ` Then it is stopped ${o.downBeforeS} s before the midnight and started ${o.downAfterS} s after it: every timer falls due while no worker runs.`),
-    trace ? `First posting's contract ${trace.contractId} (${trace.historyEvents} history events): timer fired on the server ${rel(trace.timerFiredAt)}, workflow task started ${rel(trace.workflowTaskStartedAt)}, posting activity scheduled ${rel(trace.activityScheduledAt)}, completed ${rel(trace.activityCompletedAt)} (after the midnight).` : 'No timer trace.',
+    trace ? `First posting's contract ${trace.contractId} (${trace.historyEvents} history events): timer fired on the server ${rel(trace.timerFiredAt)}, workflow task started ${rel(trace.workflowTaskStartedAt)}, posting activity done ${rel(trace.postingDoneAt)} (times after the midnight in brackets).` : 'No timer trace.',
     `CPU ms per posting during the drain (process time ÷ postings): ${mr ? Object.entries(mr.cpuMsPerPosting as ByProcess).map(([k, v]) => `${k} ${v}`).join(', ') : '—'}.`,
     `Whole run ${dur(totalSeconds * 1000)} (stack start ${dur(stackSeconds * 1000)}). The machine is shared: other work shows in "machine busy". Nothing asserts a time.`,
   );
