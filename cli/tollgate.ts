@@ -1,13 +1,16 @@
 /**
- * `npx tollgate …`: the command line over the public API (docs/cli.md). Base URL from TOLLGATE_URL
- * (default http://127.0.0.1:3000), API key from TOLLGATE_API_KEY. Errors print `code: message`
- * and exit non-zero (1 a refusal or failure, 2 a usage error).
+ * `npx tollgate …`: the command line over the public API (docs/cli.md), on commander. Base URL from
+ * TOLLGATE_URL (default http://127.0.0.1:3000), API key from TOLLGATE_API_KEY. Errors print
+ * `code: message` on stderr and exit by class (cli/exit-codes.ts): 2 usage, 3 refused, 4 not found,
+ * 5 unavailable, 6 unauthorized/forbidden, 1 anything else.
  */
-import { openFailedSteps, type ContractState } from '../libs/domain/contract';
+import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { hashApiKey } from '../libs/auth';
+import { openFailedSteps, type ContractState, type LogEntry } from '../libs/domain/contract';
+import { EXIT, exitCodeFor } from './exit-codes';
 
 export interface Io {
   out(line: string): void;
@@ -15,56 +18,11 @@ export interface Io {
   env: Record<string, string | undefined>;
 }
 
+/** A failure with the API's code (or the CLI's: usage, file, unavailable) and the HTTP status if any. */
 class CliError extends Error {
-  constructor(readonly code: string, message: string, readonly exitCode = 1) {
+  constructor(readonly code: string, message: string, readonly status?: number) {
     super(message);
   }
-}
-
-const USAGE = `usage: tollgate <command> [arguments] [options]
-
-  create <file.json|file.yaml>                      create a contract from its terms
-  complete|declare|accept <contract> <milestone>    send a milestone event   [--date D]
-  reject <contract> <milestone> --reason R          reject a milestone       [--date D]
-  cost <contract> <obligation> <amount>             report cost incurred     [--date D]
-  hold|release <contract>                           place or release a customer hold [--date D]
-  amend <contract> <file>                           amend (baseVersion defaults to the current version)
-  clock <contract> <date>                           advance a sandbox contract's clock
-  pay <contract> <milestone|advance> <amount>       record a payment of that milestone's invoices [--date D]
-  show <contract>                                   the contract's live state as tables
-  list [--customer C] [--status S] [--currency X]   list contracts (--all follows every page)
-  scenarios [files…]                                run acceptance scenario files
-  hash-key <key>                                    the sha256 to put in TOLLGATE_API_KEYS
-
-options: --json (print the raw answer), --idempotency-key K (mutating commands)
-environment: TOLLGATE_URL (default http://127.0.0.1:3000), TOLLGATE_API_KEY`;
-
-interface Args {
-  positional: string[];
-  options: Record<string, string | true>;
-}
-
-const FLAGS = new Set(['json', 'all', 'help']);
-
-export function parseArgs(argv: string[]): Args {
-  const positional: string[] = [];
-  const options: Record<string, string | true> = {};
-  for (let i = 0; i < argv.length; i += 1) {
-    const a = argv[i]!;
-    if (a === '-h') options.help = true;
-    else if (a.startsWith('--')) {
-      const [name, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
-      if (FLAGS.has(name)) options[name] = true;
-      else if (inline !== undefined) options[name] = inline;
-      else {
-        const v = argv[i + 1];
-        if (v === undefined) throw new CliError('usage', `--${name} needs a value`, 2);
-        options[name] = v;
-        i += 1;
-      }
-    } else positional.push(a);
-  }
-  return { positional, options };
 }
 
 /** Reads a JSON or YAML file (by extension; anything else is tried as JSON, then YAML). */
@@ -117,7 +75,7 @@ function api(io: Io, idempotencyKey?: string) {
     }
     if (!res.ok) {
       const details = Array.isArray(json?.details) ? json.details.map((d: { path?: string; message?: string }) => `\n  ${d.path ?? ''} ${d.message ?? ''}`).join('') : '';
-      throw new CliError(json?.code ?? `http_${res.status}`, `${json?.message ?? `${method} ${p} answered ${res.status}`}${details}`);
+      throw new CliError(json?.code ?? `http_${res.status}`, `${json?.message ?? `${method} ${p} answered ${res.status}`}${details}`, res.status);
     }
     return json as T;
   };
@@ -179,118 +137,232 @@ function outcomeLine(r: any): string {
   return parts.join(' ');
 }
 
-export async function main(argv: string[], io: Io): Promise<number> {
-  try {
-    const { positional, options } = parseArgs(argv);
-    const [command, ...rest] = positional;
-    if (!command || options.help || command === 'help') {
-      io.out(USAGE);
-      return command || options.help ? 0 : 2;
-    }
-    const need = (n: number, what: string) => {
-      if (rest.length < n) throw new CliError('usage', `${command} needs ${what}\n\n${USAGE}`, 2);
-      return rest;
-    };
-    const call = api(io, typeof options['idempotency-key'] === 'string' ? options['idempotency-key'] : undefined);
-    const date = typeof options.date === 'string' ? { date: options.date } : {};
-    const print = (value: unknown, readable: () => string[] | string) => {
-      if (options.json) io.out(JSON.stringify(value, null, 2));
-      else for (const l of [readable()].flat()) io.out(l);
-    };
+const reasonOrCode = (e: LogEntry) => (e.code ? `${e.code}${e.reason ? `: ${e.reason}` : ''}` : e.reason);
 
-    switch (command) {
-      case 'create': {
-        const [file] = need(1, 'a terms file');
-        const r = await call('POST', '/contracts', readDataFile(file!));
-        print(r, () => `created ${r.contractId} (workflow ${r.workflowId}, version ${r.version})`);
-        return 0;
+/** The contract's log: every event received, in order, and what it did. */
+export function renderLog(entries: LogEntry[]): string[] {
+  if (!entries.length) return ['(no log entries)'];
+  return table(
+    ['SEQ', 'ON', 'KIND', 'VIA', 'MILESTONE', 'OUTCOME', 'REASON/CODE'],
+    entries.map((e) => [String(e.seq), e.on, e.kind, e.via, e.milestoneId, e.outcome, reasonOrCode(e)]),
+  );
+}
+
+/** The contract's invoices as the invoicing service keeps them (credits and payments as last reported to it). */
+export function renderInvoices(invoices: any[]): string[] {
+  if (!invoices.length) return ['(no invoices)'];
+  return table(
+    ['NUMBER', 'KIND', 'FOR', 'DATE', 'DUE', 'TOTAL', 'CREDITED', 'PAID', 'OPEN', 'STATUS'],
+    invoices.map((i) => [
+      i.number, i.kind, [...new Set((i.lines ?? []).map((l: { milestoneId: string }) => l.milestoneId))].join(', ') || undefined,
+      i.date, i.dueDate, i.total, i.creditedAmount, i.paidAmount, i.openAmount, i.status,
+    ]),
+  );
+}
+
+interface Opts {
+  json?: boolean;
+  idempotencyKey?: string;
+  date?: string;
+  reason?: string;
+  customer?: string;
+  status?: string;
+  currency?: string;
+  pageSize?: string;
+  all?: boolean;
+}
+
+const OVERVIEW_FOOTER = `
+Every command takes -h/--help. Environment: TOLLGATE_URL (default http://127.0.0.1:3000),
+TOLLGATE_API_KEY (sent as Authorization: Bearer).
+Exit codes: 0 ok, 2 usage, 3 refused by the API, 4 not found, 5 unavailable,
+6 unauthorized or forbidden, 1 anything else (docs/cli.md).`;
+
+/** The commands, built afresh for each run (commander keeps parsed values on the command objects). */
+function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
+  const program = new Command('tollgate')
+    .description('Milestone billing on the Tollgate API: contracts, milestone events, state, log and invoices.')
+    .usage('<command> [arguments] [options]')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s.replace(/\n$/, '')),
+      writeErr: (s) => io.err(s.replace(/\n$/, '')),
+      // A usage error reads like every other error: `usage: message`.
+      outputError: (s, write) => write(s.replace(/^error: /, 'usage: ')),
+    })
+    .showHelpAfterError('(tollgate --help lists the commands)')
+    .addHelpText('after', OVERVIEW_FOOTER);
+
+  // Settings above are inherited by each subcommand; its own help is one `--help` away.
+  const command = (name: string, summary: string, description = summary) =>
+    program.command(name).summary(summary).description(description).showHelpAfterError(`(tollgate ${name} --help for its usage)`);
+  const json = (c: Command) => c.option('--json', 'print the API\'s raw answer');
+  const mutating = (c: Command) =>
+    json(c).option('--idempotency-key <key>', 'send Idempotency-Key: a retry with the same key runs once (docs/api.md)');
+  const dated = (c: Command) => c.option('--date <date>', 'when it happened (YYYY-MM-DD; default and latest: today on the contract\'s clock)');
+  const contractArg = (c: Command) => c.argument('<contract>', 'the contract id');
+
+  const context = (o: Opts) => ({
+    call: api(io, o.idempotencyKey),
+    date: o.date !== undefined ? { date: o.date } : {},
+    print(value: unknown, readable: () => string[] | string) {
+      if (o.json) io.out(JSON.stringify(value, null, 2));
+      else for (const l of [readable()].flat()) io.out(l);
+    },
+  });
+
+  mutating(command('create', 'create a contract from its terms', 'Create a contract from its terms (DESIGN §3).'))
+    .argument('<file>', 'the terms, JSON or YAML (by extension; other names: JSON, then YAML)')
+    .action(async (file: string, o: Opts) => {
+      const { call, print } = context(o);
+      const r = await call('POST', '/contracts', readDataFile(file));
+      print(r, () => `created ${r.contractId} (workflow ${r.workflowId}, version ${r.version})`);
+    });
+
+  const events = {
+    complete: ['report a milestone done', 'Report a milestone done (the delivery system\'s fact).'],
+    declare: ['declare a milestone done', 'Declare a milestone done: starts its deemed-acceptance window.'],
+    accept: ['accept a completed or declared milestone', 'Accept a completed or declared milestone.'],
+    reject: ['reject a completed or declared milestone', 'Reject a completed or declared milestone, with the reason.'],
+  } as const;
+  for (const [event, [summary, description]] of Object.entries(events)) {
+    const c = dated(mutating(contractArg(command(event, summary, description)).argument('<milestone>', 'the milestone id')));
+    if (event === 'reject') c.requiredOption('--reason <text>', 'why it is rejected');
+    c.action(async (contract: string, milestone: string, o: Opts) => {
+      const { call, date, print } = context(o);
+      const body = { ...date, ...(event === 'reject' ? { reason: o.reason } : {}) };
+      const r = await call('POST', `/contracts/${enc(contract)}/milestones/${enc(milestone)}/${event}`, body);
+      print(r, () => outcomeLine(r));
+    });
+  }
+
+  dated(mutating(contractArg(command('cost', 'report cost incurred on an obligation', 'Report cost incurred on an obligation measured by cost (cost-input revenue).'))))
+    .argument('<obligation>', 'the obligation id')
+    .argument('<amount>', 'a decimal amount in the contract\'s currency, e.g. 1200.00')
+    .action(async (contract: string, obligationId: string, amount: string, o: Opts) => {
+      const { call, date, print } = context(o);
+      const r = await call('POST', `/contracts/${enc(contract)}/costs`, { obligationId, amount, ...date });
+      print(r, () => outcomeLine(r));
+    });
+
+  const holds = {
+    hold: ['place a customer hold', 'Place a customer hold: invoices falling due are queued until it is released.'],
+    release: ['release a customer hold', 'Release the customer hold: the queued invoices are issued.'],
+  } as const;
+  for (const [name, [summary, description]] of Object.entries(holds)) {
+    dated(mutating(contractArg(command(name, summary, description)))).action(async (contract: string, o: Opts) => {
+      const { call, date, print } = context(o);
+      const r = await call('POST', `/contracts/${enc(contract)}/${name}`, { ...date });
+      print(r, () => outcomeLine(r));
+    });
+  }
+
+  mutating(contractArg(command('amend', 'amend a contract', 'Amend a contract: changes to milestones and obligations, effective from a date.')))
+    .argument('<file>', 'JSON or YAML {baseVersion?, effectiveDate?, changes}; baseVersion defaults to the current version')
+    .action(async (contract: string, file: string, o: Opts) => {
+      const { call, print } = context(o);
+      const amendment = readDataFile(file) as Record<string, unknown>;
+      if (amendment && typeof amendment === 'object' && amendment.baseVersion === undefined) {
+        amendment.baseVersion = (await call('GET', `/contracts/${enc(contract)}`)).version;
       }
-      case 'complete': case 'declare': case 'accept': case 'reject': {
-        const [contract, milestone] = need(2, '<contract> <milestone>');
-        const body: Record<string, unknown> = { ...date };
-        if (command === 'reject') {
-          if (typeof options.reason !== 'string') throw new CliError('usage', 'reject needs --reason R', 2);
-          body.reason = options.reason;
-        }
-        const r = await call('POST', `/contracts/${enc(contract!)}/milestones/${enc(milestone!)}/${command}`, body);
-        print(r, () => outcomeLine(r));
-        return 0;
-      }
-      case 'cost': {
-        const [contract, obligationId, amount] = need(3, '<contract> <obligation> <amount>');
-        const r = await call('POST', `/contracts/${enc(contract!)}/costs`, { obligationId, amount, ...date });
-        print(r, () => outcomeLine(r));
-        return 0;
-      }
-      case 'hold': case 'release': {
-        const [contract] = need(1, '<contract>');
-        const r = await call('POST', `/contracts/${enc(contract!)}/${command}`, { ...date });
-        print(r, () => outcomeLine(r));
-        return 0;
-      }
-      case 'amend': {
-        const [contract, file] = need(2, '<contract> <file>');
-        const amendment = readDataFile(file!) as Record<string, unknown>;
-        if (amendment && typeof amendment === 'object' && amendment.baseVersion === undefined) {
-          amendment.baseVersion = (await call('GET', `/contracts/${enc(contract!)}`)).version;
-        }
-        const r = await call('POST', `/contracts/${enc(contract!)}/amendments`, amendment);
-        print(r, () => outcomeLine(r));
-        return 0;
-      }
-      case 'clock': {
-        const [contract, to] = need(2, '<contract> <date>');
-        const r = await call('POST', `/contracts/${enc(contract!)}/clock`, { to });
-        print(r, () => outcomeLine(r));
-        return 0;
-      }
-      case 'pay': {
-        const [contract, invoiceFor, amount] = need(3, '<contract> <milestone|advance> <amount>');
-        const r = await call('POST', `/contracts/${enc(contract!)}/payments`, { amount, invoiceFor, ...date });
-        print(r, () => `payment ${r.paymentId} recorded: ${r.amount ?? amount} ${r.currency ?? ''}`.trimEnd());
-        return 0;
-      }
-      case 'show': {
-        const [contract] = need(1, '<contract>');
-        const s = await call('GET', `/contracts/${enc(contract!)}`);
-        print(s, () => renderState(s));
-        return 0;
-      }
-      case 'list': {
-        const query = new URLSearchParams();
-        for (const k of ['customer', 'status', 'currency', 'pageSize'] as const) if (typeof options[k] === 'string') query.set(k, options[k] as string);
-        const data: any[] = [];
-        let token: string | undefined;
-        do {
-          if (token) query.set('nextPageToken', token);
-          const page = await call('GET', `/contracts?${query}`);
-          data.push(...page.data);
-          token = options.all ? page.nextPageToken : undefined;
-          if (!options.all && page.nextPageToken) io.err(`(more: --all, or --pageSize; next page token ${page.nextPageToken})`);
-        } while (token);
-        print(data, () => table(['CONTRACT', 'CUSTOMER', 'CURRENCY', 'STATUS', 'STARTED'], data.map((c) => [c.contractId, c.customerId, c.currency, c.status, c.startedAt])));
-        return 0;
-      }
-      case 'scenarios': {
-        const { runScenarioFiles, scenarioFiles } = await import('./run-scenarios');
-        return await runScenarioFiles(scenarioFiles(rest), io.out);
-      }
-      case 'hash-key': {
-        const [key] = need(1, '<key>');
-        const hash = hashApiKey(key!);
-        print({ keyHash: hash }, () => [hash, `entry: {"name": "…", "keyHash": "${hash}", "role": "finance"}`]);
-        return 0;
-      }
-      default:
-        throw new CliError('usage', `unknown command ${command}\n\n${USAGE}`, 2);
-    }
+      const r = await call('POST', `/contracts/${enc(contract)}/amendments`, amendment);
+      print(r, () => outcomeLine(r));
+    });
+
+  mutating(contractArg(command('clock', 'advance a sandbox contract\'s clock', 'Advance a sandbox contract\'s business clock: the timers due fire in order.')))
+    .argument('<date>', 'the new today (YYYY-MM-DD)')
+    .action(async (contract: string, to: string, o: Opts) => {
+      const { call, print } = context(o);
+      const r = await call('POST', `/contracts/${enc(contract)}/clock`, { to });
+      print(r, () => outcomeLine(r));
+    });
+
+  dated(mutating(contractArg(command('pay', 'record a payment of a milestone\'s invoices', 'Record a payment (through AR) of a milestone\'s invoices, oldest first, or of the advance invoice.'))))
+    .argument('<milestone|advance>', 'the milestone whose invoices are paid, oldest first, or advance')
+    .argument('<amount>', 'a decimal amount in the contract\'s currency')
+    .action(async (contract: string, invoiceFor: string, amount: string, o: Opts) => {
+      const { call, date, print } = context(o);
+      const r = await call('POST', `/contracts/${enc(contract)}/payments`, { amount, invoiceFor, ...date });
+      print(r, () => `payment ${r.paymentId} recorded: ${r.amount ?? amount} ${r.currency ?? ''}`.trimEnd());
+    });
+
+  json(contractArg(command('show', 'the contract\'s live state as tables', 'The contract\'s live state as tables: milestones (status, amount, dates, waiting, invoices), pending timers, invoices, credit memos, revenue to date, failed steps.')))
+    .action(async (contract: string, o: Opts) => {
+      const { call, print } = context(o);
+      const s = await call('GET', `/contracts/${enc(contract)}`);
+      print(s, () => renderState(s));
+    });
+
+  json(contractArg(command('log', 'the contract\'s log of events', 'The contract\'s log as a table: every event received, in order, when (ON, the contract\'s business date), how (update, signal or timer) and what it did (applied, ignored, refused).')))
+    .action(async (contract: string, o: Opts) => {
+      const { call, print } = context(o);
+      const r = await call<{ data: LogEntry[] }>('GET', `/contracts/${enc(contract)}/log`);
+      print(r, () => renderLog(r.data));
+    });
+
+  json(contractArg(command('invoices', 'the contract\'s invoices', 'The contract\'s invoices from the invoicing service, as a table: amounts credited, paid and open as last reported, and the status.')))
+    .action(async (contract: string, o: Opts) => {
+      const { call, print } = context(o);
+      const r = await call<{ data: any[]; total?: number }>('GET', `/contracts/${enc(contract)}/invoices`);
+      if (typeof r.total === 'number' && r.total > r.data.length) io.err(`(the first ${r.data.length} of ${r.total} invoices)`);
+      print(r, () => renderInvoices(r.data));
+    });
+
+  json(command('list', 'list contracts', 'List contracts, filtered. Visibility is eventually consistent: a new contract may show a moment later.'))
+    .option('--customer <id>', 'only this customer\'s contracts')
+    .addOption(new Option('--status <status>', 'only contracts in this status').choices(['active', 'completed']))
+    .option('--currency <code>', 'only contracts in this currency (ISO 4217)')
+    .option('--pageSize <n>', 'contracts per page (1–200, default 50)')
+    .option('--all', 'follow every page')
+    .action(async (o: Opts) => {
+      const { call, print } = context(o);
+      const query = new URLSearchParams();
+      for (const k of ['customer', 'status', 'currency', 'pageSize'] as const) if (o[k] !== undefined) query.set(k, o[k]);
+      const data: any[] = [];
+      let token: string | undefined;
+      do {
+        if (token) query.set('nextPageToken', token);
+        const page = await call('GET', `/contracts?${query}`);
+        data.push(...page.data);
+        token = o.all ? page.nextPageToken : undefined;
+        if (!o.all && page.nextPageToken) io.err(`(more: --all, or --pageSize; next page token ${page.nextPageToken})`);
+      } while (token);
+      print(data, () => table(['CONTRACT', 'CUSTOMER', 'CURRENCY', 'STATUS', 'STARTED'], data.map((c) => [c.contractId, c.customerId, c.currency, c.status, c.startedAt])));
+    });
+
+  command('scenarios', 'run acceptance scenario files', 'Run acceptance scenario files (same as npm run scenarios); exits 1 on any difference.')
+    .argument('[files...]', 'scenario files (default: every .json file in ../shared/scenarios)')
+    .action(async (files: string[]) => {
+      const { runScenarioFiles, scenarioFiles } = await import('./run-scenarios');
+      setExitCode(await runScenarioFiles(scenarioFiles(files), io.out));
+    });
+
+  json(command('hash-key', 'the sha256 of a key, for TOLLGATE_API_KEYS', 'Print the sha256 of an API key, to put in TOLLGATE_API_KEYS (only hashes are configured).'))
+    .argument('<key>', 'the API key (make it long and random, e.g. openssl rand -hex 32)')
+    .action((key: string, o: Opts) => {
+      const hash = hashApiKey(key);
+      context(o).print({ keyHash: hash }, () => [hash, `entry: {"name": "…", "keyHash": "${hash}", "role": "finance"}`]);
+    });
+
+  return program;
+}
+
+/** Runs one command line; the answer is the exit code (cli/exit-codes.ts). */
+export async function main(argv: string[], io: Io): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(io, (code) => { exitCode = code; });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
   } catch (err) {
+    // commander's own exits: help asked for (0), or a usage error it has already printed.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (err instanceof CliError) {
       io.err(`${err.code}: ${err.message}`);
-      return err.exitCode;
+      return exitCodeFor(err);
     }
     io.err(`error: ${(err as Error).message}`);
-    return 1;
+    return EXIT.bug;
   }
 }
 
@@ -300,7 +372,7 @@ export function runCli(argv = process.argv.slice(2)): void {
   main(argv, { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`), env: process.env }).then(
     // Exit explicitly: `scenarios` may leave a stopped stack's handles behind (stdout to a pipe is synchronous).
     (code) => process.exit(code),
-    (err) => { process.stderr.write(`error: ${(err as Error).message}\n`); process.exit(1); },
+    (err) => { process.stderr.write(`error: ${(err as Error).message}\n`); process.exit(EXIT.bug); },
   );
 }
 

@@ -63,16 +63,63 @@ describe('tollgate CLI', () => {
     expect(shown.stdout).toContain('Revenue to date:');
   });
 
-  it('prints code: message and exits non-zero on a refusal', async () => {
+  it('prints code: message and exits by class: 4 not found, 6 forbidden, 2 usage', async () => {
     const missing = await tollgate(['show', 'no-such-contract']);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(4);
     expect(missing.stderr.trim()).toBe('not_found: no contract no-such-contract');
+    const noLog = await tollgate(['log', 'no-such-contract']);
+    expect(noLog.code).toBe(4);
+    expect(noLog.stderr.trim()).toBe('not_found: no contract no-such-contract');
     const forbidden = await tollgate(['hold', 'no-such-contract'], 'support');
-    expect(forbidden.code).toBe(1);
+    expect(forbidden.code).toBe(6);
     expect(forbidden.stderr).toMatch(/^forbidden: role support may not place holds/);
     const usage = await tollgate(['complete', 'only-one-arg']);
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toMatch(/^usage: complete needs <contract> <milestone>/);
+    expect(usage.stderr).toMatch(/^usage: missing required argument 'milestone'/);
+    const typo = await tollgate(['list', '--custmer', 'x']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/^usage: unknown option '--custmer'/);
+    expect(typo.stdout).toBe('');
+  });
+
+  it('exits 3 when the workflow refuses an event, and the refusal changes nothing', async () => {
+    const terms = sandboxTerms([milestone('kickoff')]);
+    const file = path.join(tmp, `${terms.contractId}.json`);
+    writeFileSync(file, JSON.stringify(terms));
+    expect((await tollgate(['create', file])).code).toBe(0);
+
+    const refused = await tollgate(['accept', terms.contractId, 'kickoff']);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr.trim()).toMatch(/^not_allowed_in_state: milestone kickoff is planned/);
+    const shown = await tollgate(['show', terms.contractId, '--json']);
+    expect(JSON.parse(shown.stdout).milestones.kickoff.status).toBe('planned');
+  });
+
+  it('shows the contract\'s log and invoices as tables', async () => {
+    const terms = sandboxTerms([milestone('kickoff', { amount: '2500.00' }), milestone('golive', { sequence: 2 })]);
+    const file = path.join(tmp, `${terms.contractId}.json`);
+    writeFileSync(file, JSON.stringify(terms));
+    expect((await tollgate(['create', file])).code).toBe(0);
+    expect((await tollgate(['clock', terms.contractId, '2025-01-10'])).code).toBe(0);
+    expect((await tollgate(['complete', terms.contractId, 'kickoff'])).stdout).toMatch(/^applied — kickoff: (accepted|invoiced)/);
+    expect((await tollgate(['complete', terms.contractId, 'kickoff'])).stdout).toMatch(/^ignored/);
+
+    const log = await tollgate(['log', terms.contractId], 'support');
+    expect(log.code).toBe(0);
+    const rows = log.stdout.trimEnd().split('\n');
+    expect(rows[0]).toMatch(/^SEQ\s+ON\s+KIND\s+VIA\s+MILESTONE\s+OUTCOME\s+REASON\/CODE$/);
+    expect(rows).toContainEqual(expect.stringMatching(/^\d+\s+2025-01-10\s+complete\s+update\s+kickoff\s+applied\s+—$/));
+    expect(rows).toContainEqual(expect.stringMatching(/^\d+\s+2025-01-10\s+complete\s+update\s+kickoff\s+ignored\s+\S/));
+
+    // The invoice is issued by the workflow's effects after the answer: wait for it.
+    let invoices = await tollgate(['invoices', terms.contractId], 'support');
+    for (let i = 0; i < 50 && !/SBX-INV-/.test(invoices.stdout); i += 1) invoices = await tollgate(['invoices', terms.contractId], 'support');
+    expect(invoices.code).toBe(0);
+    const lines = invoices.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^NUMBER\s+KIND\s+FOR\s+DATE\s+DUE\s+TOTAL\s+CREDITED\s+PAID\s+OPEN\s+STATUS$/);
+    expect(lines.slice(1)).toEqual([expect.stringMatching(/^SBX-INV-2025-\d{6}\s+milestone\s+kickoff\s+2025-01-10\s+2025-02-09\s+2500\.00\s+.*\s+issued$/)]);
+    const raw = await tollgate(['invoices', terms.contractId, '--json']);
+    expect(JSON.parse(raw.stdout).data).toEqual([expect.objectContaining({ contractId: terms.contractId, total: '2500.00', kind: 'milestone' })]);
   });
 
   it('lists contracts by customer, and hashes keys for the configuration', async () => {
