@@ -39,7 +39,16 @@ export interface ServiceClient {
   readonly name: string;
   readonly baseUrl: string;
   get<T>(path: string, query?: Record<string, string | undefined>): Promise<T>;
+  /** A GET whose answer is passed on as it came (e.g. a CSV report): status, content type, disposition and text; non-2xx throws as `get` does. */
+  getRaw(path: string, query?: Record<string, string | undefined>): Promise<RawAnswer>;
   post<T>(path: string, body: unknown, opts?: { idempotencyKey?: string }): Promise<T>;
+}
+
+export interface RawAnswer {
+  status: number;
+  contentType?: string;
+  contentDisposition?: string;
+  text: string;
 }
 
 export interface ServiceClientOptions {
@@ -66,8 +75,12 @@ export function createServiceClient(name: string, baseUrl: string, options: Serv
   const secure = new URL(baseUrl).protocol === 'https:';
   const agent = secure ? new https.Agent({ keepAlive: true, timeout: 4_000 }) : new http.Agent({ keepAlive: true, timeout: 4_000 });
   async function request<T>(method: string, u: URL, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    return parseJson((await exchange(method, u, body, headers)).text) as T;
+  }
+  /** One call; non-2xx becomes a ServiceError with the service's `{code, message}`, a transport failure a 503. */
+  async function exchange(method: string, u: URL, body?: unknown, headers: Record<string, string> = {}): Promise<RawAnswer> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    let res: { status: number; text: string };
+    let res: RawAnswer;
     try {
       res = await send(u, {
         method,
@@ -82,37 +95,45 @@ export function createServiceClient(name: string, baseUrl: string, options: Serv
     } catch (err) {
       throw new ServiceError(name, 503, 'unavailable', `${name} unreachable at ${u.origin}: ${(err as Error).message}`);
     }
-    const text = res.text;
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
     if (res.status < 200 || res.status >= 300) {
-      const e = (json ?? {}) as { code?: string; message?: string; details?: unknown };
+      const e = (parseJson(res.text) ?? {}) as { code?: string; message?: string; details?: unknown };
       throw new ServiceError(name, res.status, e.code ?? 'internal', e.message ?? `${name} answered ${res.status}`, e.details);
     }
-    return json as T;
+    return res;
   }
   return {
     name,
     baseUrl,
     get: (path, query) => request('GET', url(path, query)),
+    getRaw: (path, query) => exchange('GET', url(path, query), undefined, { accept: '*/*' }),
     post: (path, body, opts) =>
       request('POST', url(path), body, opts?.idempotencyKey ? { 'idempotency-key': opts.idempotencyKey } : {}),
   };
 }
 
-/** One request; resolves with the status and the whole body, rejects on a transport error or when no whole answer came within `timeoutMs`. */
-function send(u: URL, options: http.RequestOptions, payload: string | undefined, timeoutMs: number): Promise<{ status: number; text: string }> {
+/** The body as JSON; undefined when empty or not JSON. */
+function parseJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One request; resolves with the status, content headers and the whole body, rejects on a transport error or when no whole answer came within `timeoutMs`. */
+function send(u: URL, options: http.RequestOptions, payload: string | undefined, timeoutMs: number): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const req = (u.protocol === 'https:' ? https : http).request(u, options, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         clearTimeout(deadline);
-        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: res.headers['content-type'],
+          contentDisposition: res.headers['content-disposition'],
+          text: Buffer.concat(chunks).toString('utf8'),
+        });
       });
       res.on('error', (err) => {
         clearTimeout(deadline);

@@ -58,6 +58,21 @@ export interface GatewayOperation extends Omit<OpenApiOperation, 'idempotent'> {
   handler: (req: Request, res: Response) => Promise<void> | void;
 }
 
+/**
+ * The revenue reports a contract has, by the names DESIGN §8 gives them (and the revenue service's
+ * own names): what `/contracts/:id/reports/:report` accepts, and the service route each reads.
+ */
+export const REVENUE_REPORTS: Readonly<Record<string, string>> = {
+  waterfall: 'revenue-by-period',
+  'revenue-by-period': 'revenue-by-period',
+  'roll-forward': 'roll-forward',
+  balances: 'balances',
+  'month-end-balances': 'month-end-balances',
+  'contract-balances': 'contract-balances',
+  'trial-balance': 'trial-balance',
+  journal: 'journal',
+};
+
 const body = (req: Request) => req.body ?? {};
 const contractId = (req: Request) => req.params.id as string;
 
@@ -222,10 +237,17 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
           { idempotencyKey: `${state.contractId}:close:${b.period}` }));
       },
     },
-    read('/contracts/:id/reports/:report', 'A revenue report of the contract (from the revenue service)', async (req, res) => {
+    read('/contracts/:id/reports/:report', 'A revenue report of the contract (from the revenue service), by its DESIGN name; `?format=csv` for CSV', async (req, res) => {
+      const name = req.params.report as string;
+      const report = REVENUE_REPORTS[name];
+      if (!report) throw new AppError('not_found', `no report ${name}; the reports: ${Object.keys(REVENUE_REPORTS).join(', ')}`);
       const state = await contracts.state(contractId(req));
       const query: Record<string, string | undefined> = { ...(req.query as Record<string, string>), contractId: state.contractId, sandbox: String(state.sandbox) };
-      res.json(await services.revenue.get(`/reports/${encodeURIComponent(req.params.report as string)}`, query));
+      // Passed on as the revenue service answered it: JSON, or CSV with its file name.
+      const answer = await services.revenue.getRaw(`/reports/${report}`, query);
+      if (answer.contentType) res.type(answer.contentType);
+      if (answer.contentDisposition) res.setHeader('Content-Disposition', answer.contentDisposition);
+      res.status(answer.status).send(answer.text);
     }),
     read('/contracts/:id/reconciliation', 'Reconciliation report: the workflow, invoicing, AR and the ledger side by side, with variances (DESIGN §10)', async (req, res) => {
       const state = await contracts.state(contractId(req));

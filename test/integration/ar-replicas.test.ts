@@ -28,6 +28,7 @@ function fakeRevenue() {
   const client: ServiceClient = {
     name: 'revenue', baseUrl: 'http://revenue.test',
     async get<T>(): Promise<T> { throw new Error('not used'); },
+    async getRaw() { throw new Error('not used'); },
     async post<T>(_path: string, _body: unknown, opts?: { idempotencyKey?: string }): Promise<T> {
       const key = opts!.idempotencyKey!;
       if (!entries.has(key)) entries.set(key, { entryId: `entry-${entries.size + 1}` });
@@ -44,6 +45,7 @@ function fakeInvoicing() {
   const client: ServiceClient = {
     name: 'invoicing', baseUrl: 'http://invoicing.test',
     async get<T>(): Promise<T> { throw new Error('not used'); },
+    async getRaw() { throw new Error('not used'); },
     async post<T>(path: string, body: unknown): Promise<T> {
       const { revision, ...content } = body as { revision: number };
       const key = `${path}#${revision}`;

@@ -337,6 +337,33 @@ describe('webhooks', () => {
   });
 });
 
+describe('revenue reports through the gateway', () => {
+  it('answers a report as CSV with ?format=csv, as the revenue service does, and as JSON by default', async () => {
+    const terms = await createContract(uniqueId('rep-cust'));
+    expect((await post(`/contracts/${terms.contractId}/milestones/ship/complete`, {})).status).toBe(200);
+    const csv = await get(`/contracts/${terms.contractId}/reports/trial-balance?format=csv`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(csv.headers.get('content-disposition')).toContain('trial-balance.csv');
+    expect(csv.text.split('\n')[0]).toMatch(/account/);
+    expect(csv.text).toContain('unbilled_ar');
+    const json = await get(`/contracts/${terms.contractId}/reports/trial-balance`);
+    expect(json.status).toBe(200);
+    expect(json.body.balanced).toBe(true);
+  });
+
+  it('knows the reports by their DESIGN names (waterfall = revenue by period) and refuses an unknown one with 404 naming the known ones', async () => {
+    const terms = await createContract(uniqueId('rep-cust'));
+    const waterfall = await get(`/contracts/${terms.contractId}/reports/waterfall`);
+    expect(waterfall.status).toBe(200);
+    expect(waterfall.body).toEqual((await get(`/contracts/${terms.contractId}/reports/revenue-by-period`)).body);
+    const unknown = await get(`/contracts/${terms.contractId}/reports/profit`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBe('not_found');
+    expect(unknown.body.message).toContain('waterfall');
+  });
+});
+
 describe('hardening', () => {
   it('sends helmet security headers on answers and errors, with the request id', async () => {
     for (const res of [await get('/contracts?pageSize=1'), await http('GET', url('/contracts'))]) {

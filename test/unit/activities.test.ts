@@ -16,6 +16,7 @@ function fakeClient(name: string, answer: (path: string, body: unknown, key?: st
     baseUrl: 'http://fake',
     calls,
     async get() { throw new Error('not used'); },
+    async getRaw() { throw new Error('not used'); },
     async post<T>(path: string, body: unknown, opts?: { idempotencyKey?: string }) {
       calls.push({ path, key: opts?.idempotencyKey });
       return answer(path, body, opts?.idempotencyKey) as T;
