@@ -21,7 +21,7 @@
  * for other sizes, so a smoke run never overwrites a full one.
  */
 import { optionValue } from './args';
-import { timedCompletion } from './completion';
+import { BENCH_MILESTONES, benchTerms, timedCompletion } from './completion';
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -190,24 +190,11 @@ async function startGrowStack(logger: Logger, ferretdbBinary?: string): Promise<
 // Contracts through the API
 
 const CUSTOMERS = 500;
-const MILESTONES = 10;
+const MILESTONES = BENCH_MILESTONES;
 const customerOf = (k: number) => ({ id: `grow-cust-${String(k % CUSTOMERS).padStart(3, '0')}`, name: `Grow Customer ${String(k % CUSTOMERS).padStart(3, '0')}` });
 
-/** A real-books contract (no sandbox: today's dates, the current year's invoice numbers). */
-function terms(contractId: string, customerIndex: number, signedDate: string) {
-  return {
-    contractId,
-    customer: customerOf(customerIndex),
-    currency: 'USD',
-    signedDate,
-    paymentTerms: 'NET_30',
-    obligations: [{ id: 'impl', name: 'Implementation', ssp: `${MILESTONES * 1000}.00`, recognition: { method: 'milestones' } }],
-    milestones: Array.from({ length: MILESTONES }, (_, i) => ({
-      id: `m${i + 1}`, name: `M${i + 1}`, description: `Milestone ${i + 1} fee`, obligationId: 'impl', amount: '1000.00', sequence: i + 1,
-      trigger: { type: 'event', completion: 'external_event' },
-    })),
-  };
-}
+/** The bench contract (bench/completion.ts), customers spread over CUSTOMERS. */
+const terms = (contractId: string, customerIndex: number, signedDate: string) => benchTerms(contractId, customerOf(customerIndex), signedDate);
 
 class Live {
   readonly api: Api;

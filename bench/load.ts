@@ -29,7 +29,7 @@ import { pct } from '../deploy/chaos/metrics';
 import { createLogger } from '../libs/logger';
 import { createServiceClient } from '../libs/service-client';
 import { optionValue } from './args';
-import { timedCompletion } from './completion';
+import { BENCH_MILESTONES, benchTerms, timedCompletion } from './completion';
 import { machineFacts } from './grow';
 
 interface Options {
@@ -76,23 +76,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (v: number | undefined, digits = 0) => (v === undefined ? undefined : Number(v.toFixed(digits)));
 const fmt = (v: number | undefined) => (v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
 
-const MILESTONES = 10;
+const MILESTONES = BENCH_MILESTONES;
 
-/** A real-books contract (no sandbox), 10 event-triggered milestones of 1,000.00. */
-function terms(contractId: string, signedDate: string) {
-  return {
-    contractId,
-    customer: { id: `load-cust-${contractId.length % 7}`, name: 'Load Customer' },
-    currency: 'USD',
-    signedDate,
-    paymentTerms: 'NET_30',
-    obligations: [{ id: 'impl', name: 'Implementation', ssp: `${MILESTONES * 1000}.00`, recognition: { method: 'milestones' } }],
-    milestones: Array.from({ length: MILESTONES }, (_, i) => ({
-      id: `m${i + 1}`, name: `M${i + 1}`, description: `Milestone ${i + 1} fee`, obligationId: 'impl', amount: '1000.00', sequence: i + 1,
-      trigger: { type: 'event', completion: 'external_event' },
-    })),
-  };
-}
+/** The bench contract, of one of 7 customers. */
+const terms = (contractId: string, signedDate: string) => benchTerms(contractId, { id: `load-cust-${contractId.length % 7}`, name: 'Load Customer' }, signedDate);
 
 // ---------------------------------------------------------------------------------------------
 // Process figures from /proc: RSS now, CPU seconds so far (user + system), the machine's busy share.

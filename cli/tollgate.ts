@@ -210,6 +210,12 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
       else for (const l of [readable()].flat()) io.out(l);
     },
   });
+  /** Sends one operation on a contract and prints the workflow's answer in one line. */
+  const operate = async (o: Opts, path: string, body: unknown) => {
+    const { call, print } = context(o);
+    const r = await call('POST', path, body);
+    print(r, () => outcomeLine(r));
+  };
 
   mutating(command('create', 'create a contract from its terms', 'Create a contract from its terms (DESIGN §3).'))
     .argument('<file>', 'the terms, JSON or YAML (by extension; other names: JSON, then YAML)')
@@ -229,10 +235,8 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     const c = dated(mutating(contractArg(command(event, summary, description)).argument('<milestone>', 'the milestone id')));
     if (event === 'reject') c.requiredOption('--reason <text>', 'why it is rejected');
     c.action(async (contract: string, milestone: string, o: Opts) => {
-      const { call, date, print } = context(o);
-      const body = { ...date, ...(event === 'reject' ? { reason: o.reason } : {}) };
-      const r = await call('POST', `/contracts/${enc(contract)}/milestones/${enc(milestone)}/${event}`, body);
-      print(r, () => outcomeLine(r));
+      const body = { ...context(o).date, ...(event === 'reject' ? { reason: o.reason } : {}) };
+      await operate(o, `/contracts/${enc(contract)}/milestones/${enc(milestone)}/${event}`, body);
     });
   }
 
@@ -240,9 +244,7 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     .argument('<obligation>', 'the obligation id')
     .argument('<amount>', 'a decimal amount in the contract\'s currency, e.g. 1200.00')
     .action(async (contract: string, obligationId: string, amount: string, o: Opts) => {
-      const { call, date, print } = context(o);
-      const r = await call('POST', `/contracts/${enc(contract)}/costs`, { obligationId, amount, ...date });
-      print(r, () => outcomeLine(r));
+      await operate(o, `/contracts/${enc(contract)}/costs`, { obligationId, amount, ...context(o).date });
     });
 
   const holds = {
@@ -251,30 +253,24 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
   } as const;
   for (const [name, [summary, description]] of Object.entries(holds)) {
     dated(mutating(contractArg(command(name, summary, description)))).action(async (contract: string, o: Opts) => {
-      const { call, date, print } = context(o);
-      const r = await call('POST', `/contracts/${enc(contract)}/${name}`, { ...date });
-      print(r, () => outcomeLine(r));
+      await operate(o, `/contracts/${enc(contract)}/${name}`, { ...context(o).date });
     });
   }
 
   mutating(contractArg(command('amend', 'amend a contract', 'Amend a contract: changes to milestones and obligations, effective from a date.')))
     .argument('<file>', 'JSON or YAML {baseVersion?, effectiveDate?, changes}; baseVersion defaults to the current version')
     .action(async (contract: string, file: string, o: Opts) => {
-      const { call, print } = context(o);
       const amendment = readDataFile(file) as Record<string, unknown>;
       if (amendment && typeof amendment === 'object' && amendment.baseVersion === undefined) {
-        amendment.baseVersion = (await call('GET', `/contracts/${enc(contract)}`)).version;
+        amendment.baseVersion = (await context(o).call('GET', `/contracts/${enc(contract)}`)).version;
       }
-      const r = await call('POST', `/contracts/${enc(contract)}/amendments`, amendment);
-      print(r, () => outcomeLine(r));
+      await operate(o, `/contracts/${enc(contract)}/amendments`, amendment);
     });
 
   mutating(contractArg(command('clock', 'advance a sandbox contract\'s clock', 'Advance a sandbox contract\'s business clock: the timers due fire in order.')))
     .argument('<date>', 'the new today (YYYY-MM-DD)')
     .action(async (contract: string, to: string, o: Opts) => {
-      const { call, print } = context(o);
-      const r = await call('POST', `/contracts/${enc(contract)}/clock`, { to });
-      print(r, () => outcomeLine(r));
+      await operate(o, `/contracts/${enc(contract)}/clock`, { to });
     });
 
   dated(mutating(contractArg(command('pay', 'record a payment of a milestone\'s invoices', 'Record a payment (through AR) of a milestone\'s invoices, oldest first, or of the advance invoice.'))))

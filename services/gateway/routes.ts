@@ -19,6 +19,7 @@ import { contractTermsSchema, hasPositiveSsp, SSP_ABOVE_ZERO } from '../../libs/
 import { validate } from '../../libs/http';
 import type { OpenApiOperation } from '../../libs/openapi';
 import type { ServiceClient } from '../../libs/service-client';
+import { REPORT_NAMES } from '../revenue/api';
 import type { ContractOperation, ContractUseCases } from './contracts';
 import type { IdempotencyRepository } from './data/idempotency';
 import { idempotencyGuard, idempotencyKeyOf } from './idempotency';
@@ -59,18 +60,13 @@ export interface GatewayOperation extends Omit<OpenApiOperation, 'idempotent'> {
 }
 
 /**
- * The revenue reports a contract has, by the names DESIGN §8 gives them (and the revenue service's
- * own names): what `/contracts/:id/reports/:report` accepts, and the service route each reads.
+ * The revenue reports a contract has: the revenue service's own names, and the names DESIGN §8
+ * gives them (`waterfall` is revenue by period). What `/contracts/:id/reports/:report` accepts,
+ * and the service route each reads.
  */
 export const REVENUE_REPORTS: Readonly<Record<string, string>> = {
   waterfall: 'revenue-by-period',
-  'revenue-by-period': 'revenue-by-period',
-  'roll-forward': 'roll-forward',
-  balances: 'balances',
-  'month-end-balances': 'month-end-balances',
-  'contract-balances': 'contract-balances',
-  'trial-balance': 'trial-balance',
-  journal: 'journal',
+  ...Object.fromEntries(REPORT_NAMES.map((n) => [n, n])),
 };
 
 const body = (req: Request) => req.body ?? {};

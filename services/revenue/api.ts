@@ -248,6 +248,9 @@ export const closeResultSchema = z.object({ ledger: z.string(), period: z.string
 // Queries
 
 const boolString = z.enum(['true', 'false']).optional();
+/** The reports the revenue service answers at `/reports/<name>` (the gateway offers them per contract). */
+export const REPORT_NAMES = ['revenue-by-period', 'roll-forward', 'balances', 'month-end-balances', 'contract-balances', 'trial-balance', 'journal'] as const;
+
 const format = z.enum(['json', 'csv']).default('json');
 
 export const entriesQuery = z.object({
