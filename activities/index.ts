@@ -5,6 +5,8 @@
  * becomes a non-retryable ApplicationFailure typed with its code; anything else is retried.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { eventIds, type EventInput } from '../libs/domain/events';
+import type { EventPublisher } from '../libs/event-publisher';
 import type { Logger } from '../libs/logger';
 import { ServiceError, type ServiceClient } from '../libs/service-client';
 import type { Invoice, IssueInvoiceRequest } from '../services/invoicing/api';
@@ -41,12 +43,74 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createInvoicingActivities(deps: { invoicing: ServiceClient; logger: Logger }) {
+/**
+ * Publishes outbound events after the fact is done (docs/events.md). Every run publishes — also a
+ * retry whose service answered its original — and the gateway keeps each event id once. A failure
+ * throws a plain (retryable) error, never a refusal: the step's fact is done, and is not recorded
+ * as refused; the activity runs again (its service answers the original) until the event is taken.
+ */
+async function announce(events: EventPublisher | undefined, logger: Logger, make: () => EventInput[]): Promise<void> {
+  if (!events) return;
+  const list = make();
+  try {
+    await events.publish(list);
+  } catch (err) {
+    logger.warn({ contractId: list[0]?.contractId, eventIds: list.map((e) => e.id), err: (err as Error).message }, 'publishing events failed; will retry');
+    throw new Error((err as Error).message);
+  }
+}
+
+/** `invoice.issued`: the invoice as the invoicing service issued it. */
+export function invoiceIssuedEvent(invoice: Invoice): EventInput {
+  return {
+    id: eventIds.invoiceIssued(invoice.number),
+    type: 'invoice.issued',
+    contractId: invoice.contractId,
+    customerId: invoice.customer.id,
+    sandbox: invoice.sandbox,
+    occurredOn: invoice.date,
+    data: {
+      invoiceNumber: invoice.number, kind: invoice.kind, date: invoice.date, dueDate: invoice.dueDate, currency: invoice.currency, total: invoice.total,
+      paymentTerms: invoice.paymentTerms, termsVersion: invoice.termsVersion, lines: invoice.lines,
+      ...(invoice.originalInvoiceNumber ? { originalInvoiceNumber: invoice.originalInvoiceNumber } : {}),
+    },
+  };
+}
+
+/** `credit_memo.issued`: the memo, the invoice it reduces and by how much. */
+export function creditMemoIssuedEvent(req: IssueCreditMemoRequest, memo: CreditMemo): EventInput {
+  return {
+    id: eventIds.creditMemoIssued(memo.number),
+    type: 'credit_memo.issued',
+    contractId: req.contractId,
+    customerId: req.customer.id,
+    sandbox: req.sandbox,
+    occurredOn: memo.date,
+    data: {
+      creditMemoNumber: memo.number, originalInvoiceNumber: memo.originalInvoiceNumber, date: memo.date, currency: req.currency, total: memo.total,
+      amendmentVersion: req.amendmentVersion, lines: req.lines,
+    },
+  };
+}
+
+export function createInvoicingActivities(deps: { invoicing: ServiceClient; logger: Logger; events?: EventPublisher }) {
   return {
     async issueInvoice(req: IssueInvoiceRequest, idempotencyKey: string): Promise<Invoice> {
       const invoice = await call(() => deps.invoicing.post<Invoice>('/invoices', req, { idempotencyKey }));
       deps.logger.info({ contractId: req.contractId, number: invoice.number, idempotencyKey }, 'invoice issued');
+      await call(() => announce(deps.events, deps.logger, () => [invoiceIssuedEvent(invoice)]));
       return invoice;
+    },
+  };
+}
+
+/** The workflow's own events (`milestone.accepted`): published as one step of an `announce` effect. */
+export function createEventActivities(deps: { logger: Logger; events?: EventPublisher }) {
+  return {
+    async publishEvents(req: { events: EventInput[] }, idempotencyKey: string): Promise<{ published: number }> {
+      void idempotencyKey; // each event's id is its idempotency key
+      await announce(deps.events, deps.logger, () => req.events);
+      return { published: deps.events ? req.events.length : 0 };
     },
   };
 }
@@ -70,11 +134,12 @@ export interface CreditMemo {
   total: string;
 }
 
-export function createInvoicingCreditActivities(deps: { invoicing: ServiceClient; logger: Logger }) {
+export function createInvoicingCreditActivities(deps: { invoicing: ServiceClient; logger: Logger; events?: EventPublisher }) {
   return {
     async issueCreditMemo(req: IssueCreditMemoRequest, idempotencyKey: string): Promise<CreditMemo> {
       const memo = await call(() => deps.invoicing.post<CreditMemo>('/credit-memos', req, { idempotencyKey }));
       deps.logger.info({ contractId: req.contractId, number: memo.number, idempotencyKey }, 'credit memo issued');
+      await call(() => announce(deps.events, deps.logger, () => [creditMemoIssuedEvent(req, memo)]));
       return memo;
     },
   };
@@ -172,14 +237,17 @@ export type ArActivities = ReturnType<typeof createArActivities>;
 export type RevenueActivities = ReturnType<typeof createRevenueActivities>;
 export type InvoicingCreditActivities = ReturnType<typeof createInvoicingCreditActivities>;
 export type EffectActivities = ReturnType<typeof createEffectActivities>;
-export type ContractActivities = InvoicingActivities & InvoicingCreditActivities & ArActivities & RevenueActivities & EffectActivities;
+export type EventActivities = ReturnType<typeof createEventActivities>;
+export type ContractActivities = InvoicingActivities & InvoicingCreditActivities & ArActivities & RevenueActivities & EventActivities & EffectActivities;
 
-export function createActivities(deps: { invoicing: ServiceClient; ar: ServiceClient; revenue: ServiceClient; logger: Logger }) {
+/** `events`: where outbound events go (the gateway); without it (unit tests, benches) none are published. */
+export function createActivities(deps: { invoicing: ServiceClient; ar: ServiceClient; revenue: ServiceClient; logger: Logger; events?: EventPublisher }) {
   const steps = {
     ...createInvoicingActivities(deps),
     ...createInvoicingCreditActivities(deps),
     ...createArActivities(deps),
     ...createRevenueActivities(deps),
+    ...createEventActivities(deps),
   };
   return { ...steps, ...createEffectActivities(steps) };
 }

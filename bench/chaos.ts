@@ -658,7 +658,7 @@ async function settle(load: Load, timeoutMs: number, say: (l: string) => void): 
       const acceptedBillable = Object.values(st.milestones as Record<string, { id: string; acceptedOn?: string; status: string }>).filter((m) => m.acceptedOn !== undefined);
       const want = new Set([...c.accepted, ...acceptedBillable.map((m) => m.id)]);
       const invoiced = [...want].every((m) => ['invoiced', 'paid', 'covered'].includes(st.milestones[m]?.status));
-      if ((st.outbox?.length ?? 0) === 0 && invoiced) pending.delete(id);
+      if ((st.pendingEffects ?? 0) === 0 && invoiced) pending.delete(id);
     }
     if (pending.size && Date.now() - lastSay > 10_000) {
       lastSay = Date.now();
@@ -720,7 +720,7 @@ async function checkContract(load: Load, c: ContractRun, unsettled: Set<string>)
     payments: { expected: c.payments.length, found: paymentList.length, ledger: es.filter((e) => e.kind === 'payment').length, answeredIds },
     reconciliation: { ok: recon.body?.ok === true, failing: ((recon.body?.checks ?? []) as Array<{ ok: boolean; name: string; variance: string }>).filter((x) => !x.ok).map((x) => `${x.name} (variance ${x.variance})`) },
     failedSteps,
-    outbox: st.outbox?.length ?? 0,
+    outbox: st.pendingEffects ?? 0,
     problems,
   };
 }

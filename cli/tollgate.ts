@@ -48,15 +48,28 @@ export function readDataFile(file: string): unknown {
 }
 
 function api(io: Io, idempotencyKey?: string) {
+  const call = exchange(io, idempotencyKey, 'application/json');
+  return async function callJson<T = any>(method: 'GET' | 'POST', p: string, body?: unknown): Promise<T> {
+    return (await call(method, p, body)).json as T;
+  };
+}
+
+/** A GET whose answer is printed as it came (a CSV report). */
+function apiText(io: Io) {
+  const call = exchange(io, undefined, 'text/csv, application/json');
+  return async (p: string): Promise<string> => (await call('GET', p)).text;
+}
+
+function exchange(io: Io, idempotencyKey: string | undefined, accept: string) {
   const base = io.env.TOLLGATE_URL ?? 'http://127.0.0.1:3000';
   const key = io.env.TOLLGATE_API_KEY;
-  return async function call<T = any>(method: 'GET' | 'POST', p: string, body?: unknown): Promise<T> {
+  return async function call(method: 'GET' | 'POST', p: string, body?: unknown): Promise<{ text: string; json: any }> {
     let res: Response;
     try {
       res = await fetch(new URL(p, base), {
         method,
         headers: {
-          accept: 'application/json',
+          accept,
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
           ...(key ? { authorization: `Bearer ${key}` } : {}),
           ...(idempotencyKey && method === 'POST' ? { 'idempotency-key': idempotencyKey } : {}),
@@ -77,7 +90,7 @@ function api(io: Io, idempotencyKey?: string) {
       const details = Array.isArray(json?.details) ? json.details.map((d: { path?: string; message?: string }) => `\n  ${d.path ?? ''} ${d.message ?? ''}`).join('') : '';
       throw new CliError(json?.code ?? `http_${res.status}`, `${json?.message ?? `${method} ${p} answered ${res.status}`}${details}`, res.status);
     }
-    return json as T;
+    return { text, json };
   };
 }
 
@@ -160,15 +173,27 @@ export function renderInvoices(invoices: any[]): string[] {
   );
 }
 
+/** AR aging as a table: one row per customer, then the total. */
+export function renderAging(a: any): string[] {
+  const buckets = ['current', 'days_1_30', 'days_31_60', 'days_61_90', 'days_over_90'];
+  const row = (name: string, b: any) => [name, ...buckets.map((k) => b[k]), b.total, b.credit];
+  const lines = [`Aging as of ${a.asOf} (${a.currency})`];
+  lines.push(...table(['CUSTOMER', 'CURRENT', '1-30', '31-60', '61-90', '90+', 'TOTAL', 'CREDIT'], [...(a.customers ?? []).map((c: any) => row(c.customerId, c)), row('TOTAL', a.total ?? {})]));
+  return lines;
+}
+
 interface Opts {
   json?: boolean;
+  limit?: string;
+  format?: string;
+  asOf?: string;
+  sandbox?: boolean;
   idempotencyKey?: string;
   date?: string;
   reason?: string;
   customer?: string;
   status?: string;
   currency?: string;
-  pageSize?: string;
   all?: boolean;
 }
 
@@ -181,7 +206,7 @@ Exit codes: 0 ok, 2 usage, 3 refused by the API, 4 not found, 5 unavailable,
 /** The commands, built afresh for each run (commander keeps parsed values on the command objects). */
 function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
   const program = new Command('tollgate')
-    .description('Milestone billing on the Tollgate API: contracts, milestone events, state, log and invoices.')
+    .description('Milestone billing on the Tollgate API: contracts, milestone events, state, log, invoices, reports and AR aging.')
     .usage('<command> [arguments] [options]')
     .exitOverride()
     .configureOutput({
@@ -296,33 +321,77 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
       print(r, () => renderLog(r.data));
     });
 
-  json(contractArg(command('invoices', 'the contract\'s invoices', 'The contract\'s invoices from the invoicing service, as a table: amounts credited, paid and open as last reported, and the status.')))
-    .action(async (contract: string, o: Opts) => {
+  /** Reads a list a page at a time (`limit`, `cursor`); `all` follows every page, else says there is more. */
+  const pages = async (o: Opts, p: string, query: URLSearchParams): Promise<any[]> => {
+    const { call } = context(o);
+    if (o.limit !== undefined) query.set('limit', o.limit);
+    const data: any[] = [];
+    let cursor: string | undefined;
+    do {
+      if (cursor) query.set('cursor', cursor);
+      const page = await call<{ data: any[]; nextCursor?: string }>('GET', `${p}${query.size ? `?${query}` : ''}`);
+      data.push(...page.data);
+      cursor = o.all ? page.nextCursor : undefined;
+      if (!o.all && page.nextCursor) io.err(`(more: --all, or --limit; next cursor ${page.nextCursor})`);
+    } while (cursor);
+    return data;
+  };
+
+  json(command('invoices', 'a contract\'s or a customer\'s invoices', 'Invoices as a table, in issue order: a contract\'s (GET /contracts/:id/invoices) or, with --customer, a customer\'s across contracts (GET /customers/:id/invoices); amounts credited, paid and open as AR last reported, and the status.'))
+    .argument('[contract]', 'the contract id (or --customer)')
+    .option('--customer <id>', 'a customer\'s invoices across its contracts')
+    .option('--sandbox', 'with --customer: the customer\'s sandbox (test) invoices')
+    .addOption(new Option('--status <status>', 'only invoices in this status').choices(['issued', 'partially_paid', 'paid', 'credited']))
+    .option('--limit <n>', 'invoices per page (1–200, default 50)')
+    .option('--all', 'follow every page')
+    .action(async (contract: string | undefined, o: Opts) => {
+      if ((contract === undefined) === (o.customer === undefined)) throw new CliError('usage', 'name a contract or --customer <id> (one of the two)');
+      const query = new URLSearchParams();
+      if (o.status !== undefined) query.set('status', o.status);
+      if (o.sandbox) {
+        if (!o.customer) throw new CliError('usage', '--sandbox goes with --customer (a contract\'s invoices are all of one kind)');
+        query.set('sandbox', 'true');
+      }
+      const data = await pages(o, contract !== undefined ? `/contracts/${enc(contract)}/invoices` : `/customers/${enc(o.customer!)}/invoices`, query);
+      context(o).print({ data }, () => renderInvoices(data));
+    });
+
+  contractArg(command('reports', 'a revenue report of a contract', 'A revenue report of the contract by its DESIGN name (GET /contracts/:id/reports/:report): JSON, or CSV with --format csv.'))
+    .argument('<report>', 'waterfall (= revenue-by-period), roll-forward, balances, month-end-balances, contract-balances, trial-balance or journal')
+    .addOption(new Option('--format <format>', 'json (default) or csv').choices(['json', 'csv']).default('json'))
+    .option('--as-of <date>', 'balances as of this date (YYYY-MM-DD)')
+    .action(async (contract: string, report: string, o: Opts) => {
+      const query = new URLSearchParams({ format: o.format ?? 'json' });
+      if (o.asOf !== undefined) query.set('asOf', o.asOf);
+      const p = `/contracts/${enc(contract)}/reports/${enc(report)}?${query}`;
+      if (o.format === 'csv') io.out((await apiText(io)(p)).replace(/\r?\n$/, '').replace(/\r\n/g, '\n'));
+      else io.out(JSON.stringify(await context(o).call('GET', p), null, 2));
+    });
+
+  json(command('aging', 'AR aging by customer', 'Accounts-receivable aging as a table (GET /aging): open amounts by days past due — current, 1–30, 31–60, 61–90, 90+ — per customer and in total, with customer credit.'))
+    .option('--as-of <date>', 'aging as of this date (YYYY-MM-DD; default today)')
+    .option('--customer <id>', 'one customer')
+    .option('--currency <code>', 'the currency of the receivables (ISO 4217)', 'USD')
+    .action(async (o: Opts) => {
       const { call, print } = context(o);
-      const r = await call<{ data: any[]; total?: number }>('GET', `/contracts/${enc(contract)}/invoices`);
-      if (typeof r.total === 'number' && r.total > r.data.length) io.err(`(the first ${r.data.length} of ${r.total} invoices)`);
-      print(r, () => renderInvoices(r.data));
+      const query = new URLSearchParams({ currency: o.currency ?? 'USD' });
+      if (o.asOf !== undefined) query.set('asOf', o.asOf);
+      if (o.customer !== undefined) query.set('customer', o.customer);
+      const a = await call('GET', `/aging?${query}`);
+      print(a, () => renderAging(a));
     });
 
   json(command('list', 'list contracts', 'List contracts, filtered. Visibility is eventually consistent: a new contract may show a moment later.'))
     .option('--customer <id>', 'only this customer\'s contracts')
     .addOption(new Option('--status <status>', 'only contracts in this status').choices(['active', 'completed']))
     .option('--currency <code>', 'only contracts in this currency (ISO 4217)')
-    .option('--pageSize <n>', 'contracts per page (1–200, default 50)')
+    .option('--limit <n>', 'contracts per page (1–200, default 50)')
     .option('--all', 'follow every page')
     .action(async (o: Opts) => {
-      const { call, print } = context(o);
+      const { print } = context(o);
       const query = new URLSearchParams();
-      for (const k of ['customer', 'status', 'currency', 'pageSize'] as const) if (o[k] !== undefined) query.set(k, o[k]);
-      const data: any[] = [];
-      let token: string | undefined;
-      do {
-        if (token) query.set('nextPageToken', token);
-        const page = await call('GET', `/contracts?${query}`);
-        data.push(...page.data);
-        token = o.all ? page.nextPageToken : undefined;
-        if (!o.all && page.nextPageToken) io.err(`(more: --all, or --pageSize; next page token ${page.nextPageToken})`);
-      } while (token);
+      for (const k of ['customer', 'status', 'currency'] as const) if (o[k] !== undefined) query.set(k, o[k]);
+      const data = await pages(o, '/contracts', query);
       print(data, () => table(['CONTRACT', 'CUSTOMER', 'CURRENCY', 'STATUS', 'STARTED'], data.map((c) => [c.contractId, c.customerId, c.currency, c.status, c.startedAt])));
     });
 

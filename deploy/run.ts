@@ -6,7 +6,8 @@
  * and polls within about a second of starting (the chaos run restarts workers every 30 s).
  */
 import { existsSync } from 'node:fs';
-import { loadConfig } from '../libs/config';
+import { loadConfig, requireServiceToken } from '../libs/config';
+import { createEventPublisher } from '../libs/event-publisher';
 import { createLogger } from '../libs/logger';
 import type { RunningService } from '../libs/service-runtime';
 import { connectTemporal, createTemporalClient } from '../libs/temporal';
@@ -39,7 +40,11 @@ async function main(component: Component, workflowBundlePath?: string): Promise<
     else if (component === 'revenue') service = await startRevenueService(config, logger);
     else {
       const connection = await connectTemporal(config, logger);
-      const ar = await startArService(config, logger, { temporal: createTemporalClient(connection, config) });
+      const ar = await startArService(config, logger, {
+        temporal: createTemporalClient(connection, config),
+        // payment.applied and invoice.overdue go to the gateway (GATEWAY_URL).
+        events: createEventPublisher(config.GATEWAY_URL, { token: requireServiceToken(config, 'ar') }),
+      });
       service = { ...ar, async stop() { await ar.stop(); await connection.close(); } };
     }
     stop = () => service.stop();

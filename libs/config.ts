@@ -26,6 +26,18 @@ export const configSchema = z.object({
   INVOICING_URL: z.url().optional(),
   REVENUE_URL: z.url().optional(),
   AR_URL: z.url().optional(),
+  /** Where the worker and AR hand outbound events to the gateway (`/internal/events`); default http://HOST:GATEWAY_PORT. */
+  GATEWAY_URL: z.url().optional(),
+  /** Outbound events (docs/events.md): how often the gateway looks for deliveries due (ms). */
+  TOLLGATE_EVENTS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  /** The first retry of a failed delivery waits about this long (ms); each next one twice as long, with jitter. */
+  TOLLGATE_EVENTS_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
+  /** The longest wait between two attempts of a delivery (ms); retries never stop. */
+  TOLLGATE_EVENTS_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(3_600_000),
+  /** How long the gateway waits for a subscriber's endpoint to answer (ms). */
+  TOLLGATE_EVENTS_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Deliveries sent at once by one gateway process. */
+  TOLLGATE_EVENTS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   /** A contract workflow continues as new after this many messages in one run (server cap: 2,000 updates). */
   CONTRACT_MESSAGES_PER_RUN: z.coerce.number().int().min(1).max(1900).default(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -64,6 +76,21 @@ export const configSchema = z.object({
    * worker's running activities) before it closes what is left (ms).
    */
   TOLLGATE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /**
+   * Who issues the invoices and credit memos: printed at the head of every printable document
+   * (docs/configuration.md). Address lines are separated by `\n`; empty values are not printed.
+   */
+  TOLLGATE_SELLER_NAME: z.string().min(1).max(200).default('Tollgate'),
+  TOLLGATE_SELLER_ADDRESS: z.string().max(1000).default(''),
+  TOLLGATE_SELLER_TAX_ID: z.string().max(100).default(''),
+  TOLLGATE_SELLER_EMAIL: z.union([z.literal(''), z.email()]).default(''),
+  /**
+   * The GL export's mapping of Tollgate accounts to the company's chart of accounts: JSON
+   * `{"ar": "1200", "cash": "1000", …}`, inline or in a file (both: the inline entries win).
+   * Accounts left out are exported unmapped and listed as such.
+   */
+  TOLLGATE_GL_ACCOUNT_MAP: z.string().optional(),
+  TOLLGATE_GL_ACCOUNT_MAP_FILE: z.string().min(1).optional(),
   /** Local data (SQLite files of the dev servers) for `npm start`. */
   DATA_DIR: z.string().default('.data'),
 });
@@ -75,6 +102,7 @@ export interface Config extends Omit<RawConfig, 'TOLLGATE_SERVICE_TOKEN_FILE'> {
   INVOICING_URL: string;
   REVENUE_URL: string;
   AR_URL: string;
+  GATEWAY_URL: string;
 }
 
 export class ConfigError extends Error {}
@@ -93,6 +121,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     INVOICING_URL: c.INVOICING_URL ?? local(c.INVOICING_PORT),
     REVENUE_URL: c.REVENUE_URL ?? local(c.REVENUE_PORT),
     AR_URL: c.AR_URL ?? local(c.AR_PORT),
+    GATEWAY_URL: c.GATEWAY_URL ?? local(c.GATEWAY_PORT),
   };
 }
 

@@ -145,9 +145,31 @@ export function finishApp(app: Express): void {
       res.setHeader('Retry-After', String(retryAfter));
     } else if (body.status >= 500) {
       req.log?.error({ err }, 'request failed');
+    } else {
+      // Refusals are part of the audit trail: who (the key, on req.log), what, and the code.
+      req.log?.info({ status: body.status, code: body.code, method: req.method, path: req.path, reason: body.message }, 'request refused');
     }
-    res.status(body.status).json({ code: body.code, message: body.message, details: body.details, requestId: req.id });
+    res.status(body.status).json({ code: body.code, message: body.message, details: detailsOf(body.details), requestId: req.id });
   });
+}
+
+/**
+ * The one shape of an error's `details`: always an array of `{path, message}` (empty when there is
+ * nothing more to say). Field problems already are; a plain object (e.g. `{reason}` of a 503)
+ * becomes one item per key.
+ */
+export function detailsOf(details: unknown): FieldProblem[] {
+  if (details === undefined || details === null) return [];
+  if (Array.isArray(details)) {
+    return details.map((d) => (d && typeof d === 'object' && typeof (d as FieldProblem).message === 'string'
+      ? { path: String((d as FieldProblem).path ?? ''), message: (d as FieldProblem).message }
+      : { path: '', message: typeof d === 'string' ? d : JSON.stringify(d) }));
+  }
+  if (typeof details === 'object') {
+    if (typeof (details as FieldProblem).message === 'string') return detailsOf([details]);
+    return Object.entries(details as Record<string, unknown>).map(([path, v]) => ({ path, message: typeof v === 'string' ? v : JSON.stringify(v) }));
+  }
+  return [{ path: '', message: String(details) }];
 }
 
 /** Connection-level failures of MongoDB (or FerretDB): the store did not answer. */

@@ -8,6 +8,7 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { requireServiceToken, type Config } from '../libs/config';
+import { createEventPublisher } from '../libs/event-publisher';
 import type { Logger } from '../libs/logger';
 import { createServiceClient } from '../libs/service-client';
 
@@ -33,7 +34,7 @@ export function installSdkLogging(logger: Logger): void {
 }
 
 export async function createContractWorker(opts: {
-  config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'INVOICING_URL' | 'AR_URL' | 'REVENUE_URL'
+  config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'INVOICING_URL' | 'AR_URL' | 'REVENUE_URL' | 'GATEWAY_URL'
     | 'TOLLGATE_SERVICE_TOKEN' | 'TOLLGATE_SHUTDOWN_GRACE_MS'>;
   logger: Logger;
   workflowBundle?: WorkflowBundleOption;
@@ -47,6 +48,8 @@ export async function createContractWorker(opts: {
       invoicing: createServiceClient('invoicing', config.INVOICING_URL, { token }),
       ar: createServiceClient('ar', config.AR_URL, { token }),
       revenue: createServiceClient('revenue', config.REVENUE_URL, { token }),
+      // Outbound events (invoice and credit memo issued, milestone accepted) go to the gateway.
+      events: createEventPublisher(config.GATEWAY_URL, { token }),
       logger: logger.child({ component: 'activities' }),
     });
     const worker = await Worker.create({

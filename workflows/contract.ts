@@ -19,7 +19,7 @@ import {
 } from '@temporalio/workflow';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { ContractActivities, RevenueResult } from '../activities';
-import type { ContractState, ContractWorkflowInput, Effect, EffectStep, ProgressFacts, StepCall, UpdateOutcome } from '../libs/domain/contract';
+import type { Actor, ContractState, ContractWorkflowInput, Effect, EffectStep, ProgressFacts, StepCall, UpdateOutcome } from '../libs/domain/contract';
 import { currentTerms, STEP_NEEDS } from '../libs/domain/contract';
 import type { ErrorCode } from '../libs/domain/errors';
 import * as messages from '../libs/domain/messages';
@@ -56,6 +56,11 @@ const localServices = proxyLocalActivities<ContractActivities>({
 
 const refusalOf = engine.refusalOf;
 
+const TIMER_ACTOR: Actor = { type: 'timer' };
+const SIGNAL_ACTOR: Actor = { type: 'signal' };
+const SYSTEM_ACTOR: Actor = { type: 'system', name: 'workflow' };
+const AR_ACTOR: Actor = { type: 'system', name: 'ar' };
+
 /** Log entries kept in state (older ones are counted, not kept, to bound the payload). */
 const LOG_LIMIT = 2_000;
 const DEFAULT_MAX_MESSAGES_PER_RUN = 1_000;
@@ -65,6 +70,9 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
   const wallToday = () => dateInZone(Date.now(), currentTerms(state).timezone);
   const state: ContractState = input.resume ?? engine.initialState(terms0, dateInZone(Date.now(), terms0.timezone));
   state.failedSteps ??= []; // runs carried over from before steps were tracked
+  // Since 'outbound-events' (issue 12): an acceptance queues its `milestone.accepted` event (an
+  // `announce` effect). Decided once per run, before anything fires; runs recorded before replay without.
+  state.announces = patched('outbound-events') || undefined;
   const maxMessages = input.options?.maxMessagesPerRun ?? DEFAULT_MAX_MESSAGES_PER_RUN;
   let messagesThisRun = 0;
 
@@ -77,41 +85,72 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
   /** Today without firing anything: validators must not change state (they are skipped on replay). */
   const peekToday = (): string => (state.sandbox || wallToday() < state.clock ? state.clock : wallToday());
 
-  if (!input.resume && state.sandbox) engine.fireDueTimers(state, state.clock);
+  if (!input.resume && state.sandbox) byActor(TIMER_ACTOR, () => engine.fireDueTimers(state, state.clock));
 
   setHandler(messages.contractStateQuery, () => state);
 
   /**
-   * An update that changes state: validated, applied, answered once its side effects are done.
+   * Runs `fn` and names `actor` on the log entries it made (those a timer made name the timer).
+   * Pure bookkeeping on the state: no commands, so histories replay the same.
+   */
+  function byActor<T>(actor: Actor, fn: () => T): T {
+    const before = state.logSeq ?? state.log.length;
+    try {
+      return fn();
+    } finally {
+      for (let k = state.log.length - 1; k >= 0 && state.log[k]!.seq > before; k -= 1) {
+        const entry = state.log[k]!;
+        entry.actor ??= entry.via === 'timer' ? TIMER_ACTOR : actor;
+      }
+    }
+  }
+
+  /**
+   * An update that changes state: validated, applied, answered once its side effects are done,
+   * with what it caused (the invoices and credit memos it issued, the timers it planned).
    * `after` may turn what those effects did into the answer (throwing a refusal to the caller).
+   * The second argument names the caller (the gateway sends the API key or webhook source).
    */
   function update<I>(
-    def: UpdateDefinition<UpdateOutcome, [I]>,
+    def: UpdateDefinition<UpdateOutcome, [I, Actor?]>,
     validate: (i: I) => void,
     apply: (i: I) => UpdateOutcome,
     after?: (i: I, outcome: UpdateOutcome) => void,
   ): void {
     setHandler(
       def,
-      async (i: I) => {
+      async (i: I, actor?: Actor) => {
         messagesThisRun += 1;
-        const outcome = apply(i);
-        settleTimers();
+        const mark = { invoices: state.invoices.length, creditMemos: state.creditMemos.length, timerSeq: state.timerSeq };
+        const outcome = byActor(actor ?? SYSTEM_ACTOR, () => {
+          const o = apply(i);
+          settleTimers();
+          return o;
+        });
+        const made = { invoices: state.invoices.length, creditMemos: state.creditMemos.length };
+        const timers = state.timers.filter((t) => t.seq > mark.timerSeq).map((t) => ({ ...t }));
         // Answer once every effect queued so far is done (the outbox runs in order), so the caller
         // reads a consistent state — also when this update queued nothing but earlier ones still run.
         const ticket = state.effectsQueued;
         await condition(() => state.effectsDone >= ticket);
         after?.(i, outcome);
         trimLog();
-        return outcome;
+        return {
+          ...outcome,
+          caused: {
+            invoices: state.invoices.slice(mark.invoices, made.invoices).map((x) => ({ ...x })),
+            creditMemos: state.creditMemos.slice(mark.creditMemos, made.creditMemos).map((x) => ({ ...x })),
+            timers,
+          },
+        };
       },
-      { validator: (i: I) => validate(i) },
+      { validator: (i: I, _actor?: Actor) => validate(i) },
     );
   }
 
   /** A signal: applied like the update; an ignored or refused one is recorded with its reason. */
   function signal<I extends { date?: string }>(def: SignalDefinition<[I]>, kind: string, apply: (i: I) => UpdateOutcome): void {
-    setHandler(def, (i: I) => {
+    setHandler(def, (i: I) => byActor(SIGNAL_ACTOR, () => {
       messagesThisRun += 1;
       try {
         apply(i);
@@ -125,7 +164,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
         engine.record(state, { kind, via: 'signal', milestoneId, date: i?.date, outcome: 'refused', code: failure.type ?? 'internal', reason: failure.message });
         log.warn('signal refused', { contractId: state.contractId, kind, code: failure.type, reason: failure.message });
       }
-    });
+    }));
   }
 
   update(messages.completeMilestoneUpdate, (i) => void engine.decideCompletion(state, i, peekToday()), (i) => engine.complete(state, i, today(), 'update'));
@@ -157,10 +196,10 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
   signal(messages.milestoneAcceptedSignal, 'accept', (i) => engine.accept(state, i, today(), 'signal'));
   signal(messages.milestoneRejectedSignal, 'reject', (i) => engine.reject(state, i, today(), 'signal'));
   signal(messages.costReportedSignal, 'cost', (i) => engine.reportCost(state, i, today(), 'signal'));
-  setHandler(messages.invoicePaidSignal, (i) => {
+  setHandler(messages.invoicePaidSignal, (i) => byActor(AR_ACTOR, () => {
     messagesThisRun += 1;
     engine.invoicePaid(state, i);
-  });
+  }));
 
   /** A backdated event can leave timers already due (a window that lapsed): they fire at once. */
   function settleTimers(): void {
@@ -352,6 +391,9 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
       }
       case 'post_progress':
         return posting(effect.date, effect.source, formatMoney('0', state.currency), `${state.contractId}:${effect.key}:post`, effect.progress);
+      case 'announce':
+        // The event's id is unique per fact: the gateway keeps it once however often this runs.
+        return { step: name, activity: 'publishEvents', request: { events: [effect.event] }, key: effect.event.id };
     }
   }
 
@@ -399,7 +441,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
     if (wakeInMs === undefined) await condition(wake);
     else if (wakeInMs > 0) await condition(wake, wakeInMs);
     if (!state.sandbox) {
-      const fired = engine.fireDueTimers(state, wallToday());
+      const fired = byActor(TIMER_ACTOR, () => engine.fireDueTimers(state, wallToday()));
       // Never loop without waiting: a timer whose day has not begun yet in the zone waits a moment.
       if (fired === 0 && wakeInMs !== undefined && wakeInMs <= 0 && state.outbox.length === 0) await condition(wake, 1_000);
     }
@@ -410,7 +452,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
       if (engine.isFinished(state)) {
         state.status = 'completed';
         upsertSearchAttributes([{ key: messages.searchAttributes.status, value: 'completed' }]);
-        engine.record(state, { kind: 'completed', via: 'timer', outcome: 'applied', reason: 'every milestone paid, covered or cancelled; revenue fully recognized' });
+        byActor(SYSTEM_ACTOR, () => engine.record(state, { kind: 'completed', via: 'timer', outcome: 'applied', reason: 'every milestone paid, covered or cancelled; revenue fully recognized' }));
         return state;
       }
     }

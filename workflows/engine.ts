@@ -15,6 +15,7 @@ import type {
 } from '../libs/domain/contract';
 import { currentTerms, currentVersion, STEP_NEEDS } from '../libs/domain/contract';
 import type { ErrorCode } from '../libs/domain/errors';
+import { eventIds } from '../libs/domain/events';
 import type { ContractTerms, Milestone } from '../libs/domain/terms';
 import { addDays, isBusinessDate, lastDayOfMonth, maxDate, nextBillingDay } from '../libs/dates';
 import { Dec, dec, formatMoney, isMoneyString } from '../libs/money';
@@ -268,6 +269,7 @@ function acceptMilestone(state: ContractState, milestone: Milestone, date: strin
   ms.acceptedOn = date;
   ms.acceptance = kind;
   removeTimers(state, (t) => t.kind === 'acceptance' && t.milestoneId === milestone.id);
+  announceAcceptance(state, milestone, ms);
   const progress: ProgressFacts = { accepted: [milestone.id] };
   if (!bills(milestone)) {
     postProgress(state, date, { type: 'milestone', ref: milestone.id }, progress);
@@ -281,6 +283,41 @@ function acceptMilestone(state: ContractState, milestone: Milestone, date: strin
   postProgress(state, date, { type: 'milestone', ref: milestone.id }, progress);
   const when = timing.type === 'days_after_acceptance' ? addDays(date, timing.days) : nextBillingDay(date, terms(state).billingDay);
   addTimer(state, 'invoice', when, `invoice ${milestone.id}`, milestone.id);
+}
+
+/**
+ * `milestone.accepted` (DESIGN §9, deemed acceptance included), queued before the effects the
+ * acceptance causes so it is published before the invoice it may bring. Only in runs begun with the
+ * 'outbound-events' patch (`state.announces`).
+ */
+function announceAcceptance(state: ContractState, milestone: Milestone, ms: MilestoneState): void {
+  if (!state.announces) return;
+  enqueue(state, {
+    kind: 'announce',
+    event: {
+      id: eventIds.milestoneAccepted(state.contractId, milestone.id),
+      type: 'milestone.accepted',
+      contractId: state.contractId,
+      customerId: state.customerId,
+      sandbox: state.sandbox,
+      occurredOn: ms.acceptedOn!,
+      data: {
+        milestoneId: milestone.id, name: milestone.name, obligationId: milestone.obligationId, acceptedOn: ms.acceptedOn, acceptance: ms.acceptance,
+        ...(ms.completedOn ? { completedOn: ms.completedOn } : {}), ...(ms.declaredOn ? { declaredOn: ms.declaredOn } : {}),
+        amount: milestone.amount, billable: milestone.billable, currency: state.currency, termsVersion: state.version,
+        // When its invoice is due (the console's "invoiced the day it became billable" KPI, docs/console.md):
+        // the acceptance date for immediate timing, else the planned invoice date of the timing clause.
+        ...(bills(milestone) ? { invoiceTiming: milestone.invoiceTiming.type, billableOn: billableOn(state, milestone, ms.acceptedOn!) } : {}),
+      },
+    },
+  });
+}
+
+/** The day an accepted milestone's invoice falls due by its timing clause (before holds and sequence). */
+function billableOn(state: ContractState, milestone: Milestone, acceptedOn: string): string {
+  const timing = milestone.invoiceTiming;
+  if (timing.type === 'immediate') return acceptedOn;
+  return timing.type === 'days_after_acceptance' ? addDays(acceptedOn, timing.days) : nextBillingDay(acceptedOn, terms(state).billingDay);
 }
 
 function postProgress(state: ContractState, date: string, source: Extract<Effect, { kind: 'post_progress' }>['source'], progress: ProgressFacts): void {
@@ -657,6 +694,7 @@ export function stepsOf(effect: Effect): EffectStep[] {
     case 'issue_invoice': return ['invoice', 'receivable', 'ledger'];
     case 'issue_credit_memo': return ['credit_memo', 'apply_credit', 'ledger'];
     case 'post_progress': return ['ledger'];
+    case 'announce': return ['announce'];
   }
 }
 

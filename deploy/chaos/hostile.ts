@@ -228,8 +228,8 @@ export function buildHostileCases(ctx: HostileContext): HostileCase[] {
     add(r, 'Idempotency-Key with a control character', 'wrong-type', () => req(r, {}, { ...admin, 'idempotency-key': 'a b' }, termsWith(() => undefined)), [400]);
   });
   on('gateway', 'get', '/contracts', (r) => {
-    for (const q of ['?contractId[$ne]=x', '?customer[$ne]=x', '?customer[$gt]=', '?status=deleted', '?pageSize=0', '?pageSize=1e9', '?pageSize=abc',
-      `?customer=x'%20OR%20TollgateStatus='active`, '?nextPageToken=%27%20OR%201%3D1', '?currency=usd', '?currency[$regex]=.*']) {
+    for (const q of ['?contractId[$ne]=x', '?customer[$ne]=x', '?customer[$gt]=', '?status=deleted', '?limit=0', '?limit=1e9', '?limit=abc',
+      `?customer=x'%20OR%20TollgateStatus='active`, '?cursor=%27%20OR%201%3D1', '?currency=usd', '?currency[$regex]=.*']) {
       add(r, `query ${decodeURIComponent(q)}`, 'injection', () => req(r, {}, admin, undefined, q), [400]);
     }
   });

@@ -70,6 +70,7 @@ function startReplica(config: Config, k: number, env: Record<string, string>): P
     env: {
       ...process.env, ...env, ...ports, TOLLGATE_REPLICA: String(k + 1),
       INVOICING_URL: `http://${config.HOST}:${ports.INVOICING_PORT}`, REVENUE_URL: `http://${config.HOST}:${ports.REVENUE_PORT}`, AR_URL: `http://${config.HOST}:${ports.AR_PORT}`,
+      GATEWAY_URL: `http://${config.HOST}:${ports.GATEWAY_PORT}`,
     },
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

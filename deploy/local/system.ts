@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import type { WorkflowBundleOption } from '@temporalio/worker';
 import type { Config } from '../../libs/config';
+import { createEventPublisher } from '../../libs/event-publisher';
 import type { Logger } from '../../libs/logger';
 import type { RunningService } from '../../libs/service-runtime';
 import { connectTemporal, createTemporalClient } from '../../libs/temporal';
@@ -19,6 +20,7 @@ import { startGateway } from '../../services/gateway';
 import { startInvoicingService } from '../../services/invoicing';
 import { startRevenueService } from '../../services/revenue';
 import { runContractWorker } from '../../worker';
+import { stablePort } from './servers';
 
 export interface RunningSystem {
   gatewayUrl: string;
@@ -32,13 +34,22 @@ export interface RunningSystem {
   serviceToken: string;
   /** Runs AR's sweep once now (what its timer does). */
   sweepAr(): Promise<unknown>;
+  /** Stops the gateway gracefully and starts it again on the same URL (the rest keeps running). */
+  restartGateway(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startSystem(configured: Config, logger: Logger, opts: { workflowBundle?: WorkflowBundleOption } = {}): Promise<RunningSystem> {
-  const config: Config = configured.TOLLGATE_SERVICE_TOKEN
+  let config: Config = configured.TOLLGATE_SERVICE_TOKEN
     ? configured
     : { ...configured, TOLLGATE_SERVICE_TOKEN: randomBytes(32).toString('hex') };
+  // The worker and AR hand events to the gateway, which starts last: with port 0 (tests) its port
+  // is chosen first, outside the ephemeral range, so it is known and the same after a restart.
+  if (config.GATEWAY_PORT === 0) {
+    const port = await stablePort(config.HOST);
+    config = { ...config, GATEWAY_PORT: port, GATEWAY_URL: `http://${config.HOST}:${port}` };
+  }
+  const events = createEventPublisher(config.GATEWAY_URL, { token: config.TOLLGATE_SERVICE_TOKEN! });
   const started: RunningService[] = [];
   let stopping: Promise<void> | undefined;
   const stopAll = () => {
@@ -57,19 +68,25 @@ export async function startSystem(configured: Config, logger: Logger, opts: { wo
     const client = createTemporalClient(connection, config);
     started.push({ name: 'temporal-client', url: '', port: 0, stop: () => connection.close() });
     // The services may have taken any free port (port 0 in tests): callers use the real URLs.
-    const ar = await startArService({ ...config, INVOICING_URL: invoicing.url, REVENUE_URL: revenue.url }, logger, { temporal: client });
+    const ar = await startArService({ ...config, INVOICING_URL: invoicing.url, REVENUE_URL: revenue.url }, logger, { temporal: client, events });
     started.push(ar);
     const wired: Config = { ...config, INVOICING_URL: invoicing.url, REVENUE_URL: revenue.url, AR_URL: ar.url };
 
     const worker = await runContractWorker({ config: wired, logger, workflowBundle: opts.workflowBundle });
     started.push({ name: 'worker', url: '', port: 0, stop: () => worker.stop() });
 
-    const gateway = await startGateway(wired, { client, logger });
+    let gateway = await startGateway(wired, { client, logger });
     started.push(gateway);
+    const restartGateway = async () => {
+      await gateway.stop();
+      const next = await startGateway(wired, { client, logger });
+      started[started.indexOf(gateway)] = next;
+      gateway = next;
+    };
 
     return {
       gatewayUrl: gateway.url, invoicingUrl: invoicing.url, revenueUrl: revenue.url, arUrl: ar.url,
-      serviceToken: config.TOLLGATE_SERVICE_TOKEN!, sweepAr: () => ar.resumePending(), stop: stopAll,
+      serviceToken: config.TOLLGATE_SERVICE_TOKEN!, sweepAr: () => ar.resumePending(), restartGateway, stop: stopAll,
     };
   } catch (err) {
     await stopAll();

@@ -3,6 +3,7 @@
  * class instances), so it survives continue-as-new exactly. Types only plus pure helpers.
  */
 import type { AmendInput } from './amendment';
+import type { EventInput } from './events';
 import type { ContractTerms } from './terms';
 
 export type { AmendInput };
@@ -84,6 +85,8 @@ export interface LogEntry {
   outcome: 'applied' | 'ignored' | 'refused';
   code?: string;
   reason?: string;
+  /** Who or what caused it (entries made before actors were recorded have none). */
+  actor?: Actor;
 }
 
 export interface ProgressFacts {
@@ -96,7 +99,7 @@ export interface ProgressFacts {
  * The calls an effect makes, in order. Each is its own tracked step: a step a service refuses for
  * good is recorded (`failedSteps`) and the steps that do not depend on it still run.
  */
-export type EffectStep = 'plan' | 'invoice' | 'receivable' | 'credit_memo' | 'apply_credit' | 'ledger';
+export type EffectStep = 'plan' | 'invoice' | 'receivable' | 'credit_memo' | 'apply_credit' | 'ledger' | 'announce';
 
 /** What a step needs done first (the rest of an effect runs even when a step it does not need failed). */
 export const STEP_NEEDS: Readonly<Partial<Record<EffectStep, EffectStep>>> = {
@@ -104,7 +107,7 @@ export const STEP_NEEDS: Readonly<Partial<Record<EffectStep, EffectStep>>> = {
 };
 
 /** The service calls a step of an effect makes (the activities of activities/index.ts). */
-export type StepActivity = 'registerRevenuePlan' | 'issueInvoice' | 'openReceivable' | 'postToLedger' | 'issueCreditMemo' | 'applyCreditMemo';
+export type StepActivity = 'registerRevenuePlan' | 'issueInvoice' | 'openReceivable' | 'postToLedger' | 'issueCreditMemo' | 'applyCreditMemo' | 'publishEvents';
 
 /**
  * One step of an effect as the workflow hands it to the worker: the activity, its request and
@@ -133,6 +136,8 @@ export type Effect = (
   | { id: number; kind: 'issue_invoice'; invoiceIndex: number; progress?: ProgressFacts }
   | { id: number; kind: 'issue_credit_memo'; memoIndex: number }
   | { id: number; kind: 'post_progress'; date: string; source: { type: 'milestone' | 'cost' | 'ratable_month'; ref: string }; progress: ProgressFacts; key: string }
+  /** Since 'outbound-events': an event the workflow itself knows of (`milestone.accepted`), handed to the gateway. */
+  | { id: number; kind: 'announce'; event: EventInput }
 ) & {
   /** Only these steps (a retry of a failed step and the steps that needed it). */
   only?: EffectStep[];
@@ -190,6 +195,11 @@ export interface ContractState {
   failedEffects?: Array<{ effect: Effect; code: string; message: string }>;
   effectsDone: number;
   effectsQueued: number;
+  /**
+   * Set at the start of each run begun by code with the 'outbound-events' patch: acceptances then
+   * queue an `announce` effect. Unset in runs recorded before it, so they replay as they ran.
+   */
+  announces?: boolean;
   timerSeq: number;
   progressSeq: number;
   runs: number;
@@ -253,6 +263,15 @@ export interface UpdateOutcome {
   reason?: string;
   milestone?: MilestoneState;
   version?: number;
+  /** What the update caused (set by the workflow once its effects are done). */
+  caused?: { invoices: InvoiceSummary[]; creditMemos: CreditMemoSummary[]; timers: PendingTimer[] };
+}
+
+/** Who or what caused a log entry: an API key (name, role), a webhook source, a timer, a signal, a component. */
+export interface Actor {
+  type: 'key' | 'webhook' | 'timer' | 'signal' | 'system';
+  name?: string;
+  role?: string;
 }
 
 /** Sent by AR when an invoice of the contract becomes fully paid. */

@@ -5,7 +5,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
-  AdvanceClockInput, AmendInput, ContractState, CostReportInput, DatedInput, InvoicePaidInput,
+  Actor, AdvanceClockInput, AmendInput, ContractState, CostReportInput, DatedInput, InvoicePaidInput,
   MilestoneEventInput, RejectInput, StepInput, UpdateOutcome,
 } from './contract';
 
@@ -15,19 +15,22 @@ export function contractWorkflowId(contractId: string): string {
   return `contract-${contractId}`;
 }
 
-/** Updates: validated and answered (applied / ignored), or refused with a code (ApplicationFailure type). */
-export const completeMilestoneUpdate = defineUpdate<UpdateOutcome, [MilestoneEventInput]>('completeMilestone');
-export const declareMilestoneUpdate = defineUpdate<UpdateOutcome, [MilestoneEventInput]>('declareMilestone');
-export const acceptMilestoneUpdate = defineUpdate<UpdateOutcome, [MilestoneEventInput]>('acceptMilestone');
-export const rejectMilestoneUpdate = defineUpdate<UpdateOutcome, [RejectInput]>('rejectMilestone');
-export const reportCostUpdate = defineUpdate<UpdateOutcome, [CostReportInput]>('reportCost');
-export const holdUpdate = defineUpdate<UpdateOutcome, [DatedInput]>('hold');
-export const releaseUpdate = defineUpdate<UpdateOutcome, [DatedInput]>('release');
-export const amendUpdate = defineUpdate<UpdateOutcome, [AmendInput]>('amend');
-export const advanceClockUpdate = defineUpdate<UpdateOutcome, [AdvanceClockInput]>('advanceClock');
+/**
+ * Updates: validated and answered (applied / ignored, with what they caused), or refused with a code
+ * (ApplicationFailure type). The second argument names the caller for the contract's log.
+ */
+export const completeMilestoneUpdate = defineUpdate<UpdateOutcome, [MilestoneEventInput, Actor?]>('completeMilestone');
+export const declareMilestoneUpdate = defineUpdate<UpdateOutcome, [MilestoneEventInput, Actor?]>('declareMilestone');
+export const acceptMilestoneUpdate = defineUpdate<UpdateOutcome, [MilestoneEventInput, Actor?]>('acceptMilestone');
+export const rejectMilestoneUpdate = defineUpdate<UpdateOutcome, [RejectInput, Actor?]>('rejectMilestone');
+export const reportCostUpdate = defineUpdate<UpdateOutcome, [CostReportInput, Actor?]>('reportCost');
+export const holdUpdate = defineUpdate<UpdateOutcome, [DatedInput, Actor?]>('hold');
+export const releaseUpdate = defineUpdate<UpdateOutcome, [DatedInput, Actor?]>('release');
+export const amendUpdate = defineUpdate<UpdateOutcome, [AmendInput, Actor?]>('amend');
+export const advanceClockUpdate = defineUpdate<UpdateOutcome, [AdvanceClockInput, Actor?]>('advanceClock');
 /** Finance: run a failed step again (after a fix), or mark it resolved by hand. */
-export const retryStepUpdate = defineUpdate<UpdateOutcome, [StepInput]>('retryStep');
-export const resolveStepUpdate = defineUpdate<UpdateOutcome, [StepInput]>('resolveStep');
+export const retryStepUpdate = defineUpdate<UpdateOutcome, [StepInput, Actor?]>('retryStep');
+export const resolveStepUpdate = defineUpdate<UpdateOutcome, [StepInput, Actor?]>('resolveStep');
 
 /** Signals: for raw senders that cannot wait for an answer; ignored and refused ones are logged. */
 export const milestoneCompletedSignal = defineSignal<[MilestoneEventInput]>('milestoneCompleted');

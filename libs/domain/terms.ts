@@ -15,14 +15,14 @@ export const RESERVED_MILESTONE_ID = 'advance';
 export const MIN_DATE = '1900-01-01';
 export const MAX_DATE = '2999-12-31';
 
-/** A calendar date YYYY-MM-DD, not before `min` and (given) not after `max`. */
+/** A calendar date YYYY-MM-DD, not before `min` and (given) not after `max` (`format: date` in the OpenAPI document). */
 export function calendarDate(min: string = MIN_DATE, max?: string) {
   return z.string().superRefine((v, ctx) => {
     if (!isBusinessDate(v)) ctx.addIssue({ code: 'custom', message: 'must be a calendar date YYYY-MM-DD' });
     else if (v < min || (max !== undefined && v > max)) {
       ctx.addIssue({ code: 'custom', message: max !== undefined ? `must be between ${min} and ${max}` : `must not be before ${min}` });
     }
-  });
+  }).meta({ format: 'date' });
 }
 
 export const businessDate = calendarDate(MIN_DATE, MAX_DATE);

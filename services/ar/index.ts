@@ -11,7 +11,10 @@ import type { Logger } from '../../libs/logger';
 import { connectDatabase, databaseName, ensureIndexes } from '../../libs/mongo';
 import { createServiceClient, type ServiceClient } from '../../libs/service-client';
 import { runHttpService, type RunningService } from '../../libs/service-runtime';
+import type { EventPublisher } from '../../libs/event-publisher';
+import { overdueScanRepository } from './data/overdue';
 import { receivableRepository } from './data/receivables';
+import { createOverdueAnnouncer } from './events';
 import { createReceivableUseCases, type ReceivableUseCases } from './receivables';
 import { receivableRoutes } from './routes';
 
@@ -21,6 +24,8 @@ export interface ArServiceDeps {
   /** Defaults: clients to REVENUE_URL and INVOICING_URL. */
   revenue?: ServiceClient;
   invoicing?: ServiceClient | null;
+  /** The gateway's event intake (`payment.applied`, `invoice.overdue`); without it AR publishes no events. */
+  events?: EventPublisher;
   /** How often unfinished effects are retried (ms); 0 turns the sweep off. Default 5000. */
   sweepIntervalMs?: number;
 }
@@ -40,11 +45,14 @@ export async function startArService(
   const serviceToken = requireServiceToken(config, 'ar');
   const conn = await connectDatabase({ url: config.MONGO_URL, dbName: databaseName(config.MONGO_DB_PREFIX, 'ar'), logger: log });
   const repo = receivableRepository(conn);
+  const scans = overdueScanRepository(conn);
   await ensureIndexes(conn);
   const useCases = createReceivableUseCases(repo, {
     revenue: deps.revenue ?? createServiceClient('revenue', config.REVENUE_URL, { token: serviceToken }),
     invoicing: deps.invoicing === null ? undefined : (deps.invoicing ?? createServiceClient('invoicing', config.INVOICING_URL, { token: serviceToken })),
     temporal: deps.temporal,
+    events: deps.events,
+    overdue: createOverdueAnnouncer({ receivables: repo.receivables, scans, events: deps.events, logger: log }),
     logger: log,
   });
   const app = createApp({ name: 'ar', logger: log, bodyLimit: config.BODY_LIMIT, serviceToken, ready: async () => void (await conn.db!.command({ ping: 1 })) });

@@ -22,6 +22,7 @@ import type { z } from 'zod';
 import { AppError } from '../../libs/domain/errors';
 import { contractWorkflowId, invoicePaidSignal } from '../../libs/domain/messages';
 import { createOnce, requestHash, withoutStorageFields } from '../../libs/idempotency';
+import type { EventPublisher } from '../../libs/event-publisher';
 import { createKeyedMutex } from '../../libs/keyed-mutex';
 import type { Logger } from '../../libs/logger';
 import { checkMoney, Dec, dec, formatMoney, sumMoney } from '../../libs/money';
@@ -39,6 +40,7 @@ import type {
   recordPaymentSchema,
 } from './api';
 import type { ApplicationDoc, CreditLotDoc, PaymentDoc, ReceivableDoc, ReceivableRepository } from './data/receivables';
+import { paymentAppliedEvents, type OverdueAnnouncer } from './events';
 
 type ParsedOpen = Required<Pick<OpenReceivableRequest, 'sandbox' | 'milestoneIds'>> & OpenReceivableRequest;
 type ParsedPayment = z.output<typeof recordPaymentSchema>;
@@ -52,6 +54,10 @@ export interface ArDeps {
   invoicing?: ServiceClient;
   /** Temporal: signals `invoicePaid` to the contract workflow. Optional: without it signals stay pending. */
   temporal?: Client;
+  /** The gateway's event intake (docs/events.md): `payment.applied`. Optional: without it no events are published. */
+  events?: EventPublisher;
+  /** `invoice.overdue` of the books (the sweep) and of sandbox contracts (on their clock). */
+  overdue?: OverdueAnnouncer;
   logger: Logger;
   now?: () => Date;
 }
@@ -243,7 +249,21 @@ export function createReceivableUseCases(repo: ReceivableRepository, deps: ArDep
     const state = receivableState(r!, apps);
     const reported = await report(r!, state);
     const signalled = await signalPaid(r!, state);
-    if (reported && signalled) await repo.applications.settled(apps.filter((a) => a.todo));
+    const announced = await announceApplied(r!, apps);
+    if (reported && signalled && announced) await repo.applications.settled(apps.filter((a) => a.todo));
+  }
+
+  /** `payment.applied` of the applications not settled yet (before their mark is cleared, so a failure is retried); true when done. */
+  async function announceApplied(r: ReceivableDoc, apps: ApplicationDoc[]): Promise<boolean> {
+    const events = paymentAppliedEvents(r, apps.filter((a) => a.todo), apps);
+    if (!deps.events || events.length === 0) return true;
+    try {
+      await deps.events.publish(events);
+      return true;
+    } catch (err) {
+      log.warn({ invoiceNumber: r.invoiceNumber, contractId: r.contractId, err: (err as Error).message }, 'publishing payment.applied failed; will retry');
+      return false;
+    }
   }
 
   /** (locked) The receivables a payment goes to: the named ones oldest first, then the book's other open ones oldest first. */
@@ -542,7 +562,7 @@ export function createReceivableUseCases(repo: ReceivableRepository, deps: ArDep
      * invoicing status, workflow signal), found by index: payments not settled, applications still
      * marked. Safe in several processes at once: every step is a unique insert or an idempotent call.
      */
-    async resumePending(): Promise<{ payments: number; receivables: number }> {
+    async resumePending(): Promise<{ payments: number; receivables: number; overdue: number }> {
       const payments = await repo.payments.unsettled();
       for (const p of payments) await orLog({ paymentId: p.paymentId }, () => processPayment(p.paymentId));
       const invoiceNumbers = [...new Set((await repo.applications.pending()).map((a) => a.invoiceNumber))];
@@ -552,7 +572,14 @@ export function createReceivableUseCases(repo: ReceivableRepository, deps: ArDep
           if (r) await locked(r, () => settle(n));
         });
       }
-      return { payments: payments.length, receivables: invoiceNumbers.length };
+      let overdue = 0;
+      await orLog({ sweep: 'overdue' }, async () => { overdue = (await deps.overdue?.sweepBooks()) ?? 0; });
+      return { payments: payments.length, receivables: invoiceNumbers.length, overdue };
+    },
+
+    /** Announces `invoice.overdue` for a sandbox contract's open invoices due before `asOf` (its clock); returns their numbers. */
+    async announceOverdue(contractId: string, asOf: string): Promise<string[]> {
+      return (await deps.overdue?.sandbox(contractId, asOf)) ?? [];
     },
 
     /** For reports: receivables, their applications and the credit lots of a book. */

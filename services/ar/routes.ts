@@ -24,6 +24,7 @@ import {
   receivableResponseSchema,
   recordPaymentSchema,
 } from './api';
+import { announceOverdueSchema } from './events';
 import type { ReceivableUseCases } from './receivables';
 import { aging, dso, overdue } from './reports';
 
@@ -50,6 +51,10 @@ export const AR_OPERATIONS: OpenApiOperation[] = [
   { method: 'post', path: '/credits/apply', summary: 'Apply a customer\'s credit to their open invoices, oldest first', body: applyCreditSchema, responses: { 200: { description: 'the receivables it reduced', schema: z.object({ data: z.array(receivableResponseSchema) }) } } },
   { method: 'get', path: '/aging', summary: 'Aging buckets as of a date, per customer and total', query: agingQuery, responses: { 200: { description: 'aging', schema: agingResponseSchema } } },
   { method: 'get', path: '/overdue', summary: 'Invoices past due as of a date, most overdue first', query: overdueQuery, responses: { 200: { description: 'overdue', schema: z.object({ asOf: z.string(), data: z.array(overdueItemSchema) }) } } },
+  {
+    method: 'post', path: '/overdue/announce', summary: 'Announce invoice.overdue for a sandbox contract\'s open invoices due before its clock (docs/events.md)', body: announceOverdueSchema,
+    responses: { 200: { description: 'the invoices announced', schema: z.object({ data: z.array(z.string()) }) } },
+  },
   { method: 'get', path: '/dso', summary: 'Days sales outstanding over a period', query: dsoQuery, responses: { 200: { description: 'DSO', schema: dsoResponseSchema } } },
   { method: 'get', path: '/openapi.json', summary: 'This description', responses: { 200: { description: 'OpenAPI 3 document' } } },
 ];
@@ -114,6 +119,10 @@ export function receivableRoutes(receivables: ReceivableUseCases): Router {
   router.get('/overdue', async (req, res) => {
     const q = validate(overdueQuery, req.query, 'query');
     res.json({ asOf: q.asOf, data: overdue(await receivables.book({ ...book(q), issuedTo: q.asOf }), q.asOf) });
+  });
+  router.post('/overdue/announce', async (req, res) => {
+    const b = validate(announceOverdueSchema, req.body);
+    res.json({ data: await receivables.announceOverdue(b.contractId, b.asOf) });
   });
   router.get('/dso', async (req, res) => {
     const q = validate(dsoQuery, req.query, 'query');

@@ -17,7 +17,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter, type UpdateDefinition } from '@temporalio/common';
-import type { ContractState, UpdateOutcome } from '../../libs/domain/contract';
+import type { Actor, ContractState, UpdateOutcome } from '../../libs/domain/contract';
 import { AppError, isErrorCode } from '../../libs/domain/errors';
 import * as messages from '../../libs/domain/messages';
 import type { ContractTerms } from '../../libs/domain/terms';
@@ -95,7 +95,7 @@ export function listQuery(taskQueue: string, filter: Omit<ContractListFilter, 'p
 export type ContractOperation =
   | 'complete' | 'declare' | 'accept' | 'reject' | 'cost' | 'hold' | 'release' | 'amend' | 'advanceClock' | 'retryStep' | 'resolveStep';
 
-const UPDATES: Record<ContractOperation, UpdateDefinition<UpdateOutcome, [any]>> = {
+const UPDATES: Record<ContractOperation, UpdateDefinition<UpdateOutcome, [any, Actor?]>> = {
   complete: messages.completeMilestoneUpdate,
   declare: messages.declareMilestoneUpdate,
   accept: messages.acceptMilestoneUpdate,
@@ -240,12 +240,12 @@ export function createContractUseCases(deps: { client: Client; taskQueue: string
      * milestone settled, revenue fully recognized) takes no more events: advancing its clock is
      * `ignored` (nothing is left to fire), anything else is refused `not_allowed_in_state`.
      */
-    async send(contractId: string, operation: ContractOperation, input: unknown, opts: { updateId?: string } = {}): Promise<UpdateOutcome> {
+    async send(contractId: string, operation: ContractOperation, input: unknown, opts: { updateId?: string; actor?: Actor } = {}): Promise<UpdateOutcome> {
       try {
         // With an updateId (e.g. from the caller's Idempotency-Key), Temporal runs the update once
         // in a run even if a retry after a 503 sends it again.
         return await bounded(`the ${operation} update of contract ${contractId}`, limits.updateTimeoutMs, true,
-          () => handle(contractId).executeUpdate(UPDATES[operation], { args: [input], ...(opts.updateId ? { updateId: opts.updateId } : {}) }));
+          () => handle(contractId).executeUpdate(UPDATES[operation], { args: opts.actor ? [input, opts.actor] : [input], ...(opts.updateId ? { updateId: opts.updateId } : {}) }));
       } catch (err) {
         const mapped = toAppError(err, contractId);
         if (mapped instanceof AppError && mapped.code === 'not_found' && (await isCompleted(contractId))) {

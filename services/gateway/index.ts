@@ -8,16 +8,23 @@ import { connectDatabase, databaseName, ensureIndexes } from '../../libs/mongo';
 import { createServiceClient } from '../../libs/service-client';
 import { runHttpService, type RunningService } from '../../libs/service-runtime';
 import { createContractUseCases } from './contracts';
+import { eventRepository } from './data/events';
 import { idempotencyRepository } from './data/idempotency';
-import { docsPage, gatewayOpenApi } from './openapi';
-import { gatewayOperations, gatewayRouter, type GatewayOperation } from './routes';
+import { createDispatcher } from './dispatcher';
+import { createEventUseCases, eventOperations, internalEventRouter } from './events';
+import { gatewayDocs } from './openapi';
+import { gatewayOperations, gatewayRouter } from './routes';
+import { documentOperations } from './documents';
+import { sellerFromConfig } from '../invoicing/printable';
 
 export type GatewayConfig = Pick<Config,
   | 'HOST' | 'GATEWAY_PORT' | 'BODY_LIMIT' | 'TEMPORAL_TASK_QUEUE' | 'INVOICING_URL' | 'REVENUE_URL' | 'AR_URL' | 'CONTRACT_MESSAGES_PER_RUN'
   | 'MONGO_URL' | 'MONGO_DB_PREFIX' | 'TOLLGATE_API_KEYS' | 'TOLLGATE_API_KEYS_FILE' | 'TOLLGATE_REQUIRE_API_KEYS'
   | 'TOLLGATE_WEBHOOK_SECRETS' | 'TOLLGATE_WEBHOOK_TOLERANCE_SECONDS' | 'TOLLGATE_IDEMPOTENCY_TTL_HOURS'
   | 'TOLLGATE_SERVICE_TOKEN' | 'TOLLGATE_TEMPORAL_QUERY_TIMEOUT_MS' | 'TOLLGATE_TEMPORAL_UPDATE_TIMEOUT_MS' | 'TOLLGATE_RETRY_AFTER_SECONDS'
-  | 'TOLLGATE_SHUTDOWN_GRACE_MS'>;
+  | 'TOLLGATE_SHUTDOWN_GRACE_MS' | 'TOLLGATE_EVENTS_POLL_MS' | 'TOLLGATE_EVENTS_RETRY_BASE_MS' | 'TOLLGATE_EVENTS_RETRY_MAX_MS'
+  | 'TOLLGATE_EVENTS_TIMEOUT_MS' | 'TOLLGATE_EVENTS_CONCURRENCY'
+  | 'TOLLGATE_SELLER_NAME' | 'TOLLGATE_SELLER_ADDRESS' | 'TOLLGATE_SELLER_TAX_ID' | 'TOLLGATE_SELLER_EMAIL'>;
 
 const PURGE_EVERY_MS = 60 * 60_000;
 
@@ -36,7 +43,17 @@ export async function startGateway(config: GatewayConfig, deps: { client: Client
 
   const conn = await connectDatabase({ url: config.MONGO_URL, dbName: databaseName(config.MONGO_DB_PREFIX, 'gateway'), logger: log });
   const idempotency = idempotencyRepository(conn, { ttlMs: config.TOLLGATE_IDEMPOTENCY_TTL_HOURS * 3_600_000 });
+  const eventStore = eventRepository(conn);
   await ensureIndexes(conn);
+  // Outbound events (docs/events.md): delivered by every gateway process from the shared store.
+  const dispatcher = createDispatcher(eventStore, {
+    pollMs: config.TOLLGATE_EVENTS_POLL_MS,
+    retryBaseMs: config.TOLLGATE_EVENTS_RETRY_BASE_MS,
+    retryMaxMs: config.TOLLGATE_EVENTS_RETRY_MAX_MS,
+    timeoutMs: config.TOLLGATE_EVENTS_TIMEOUT_MS,
+    concurrency: config.TOLLGATE_EVENTS_CONCURRENCY,
+  }, log);
+  const events = createEventUseCases(eventStore, { dispatcher, logger: log });
   // The purge running now, if any: awaited before the database closes at shutdown.
   let purging: Promise<unknown> = Promise.resolve();
   const purge = (all: boolean) => {
@@ -82,20 +99,21 @@ export async function startGateway(config: GatewayConfig, deps: { client: Client
     idempotency,
     webhooks: { sources: webhookSources, toleranceSeconds: config.TOLLGATE_WEBHOOK_TOLERANCE_SECONDS },
   };
-  const operations = gatewayOperations(gatewayDeps);
-  const pages: GatewayOperation[] = [
-    { method: 'get', path: '/openapi.json', summary: 'This API\'s OpenAPI 3 document', access: 'public', responses: { 200: { description: 'OpenAPI 3 document' } }, handler: (_req, res) => void res.json(openapi) },
-    { method: 'get', path: '/docs', summary: 'This API\'s documentation page (HTML)', access: 'public', responses: { 200: { description: 'HTML page' } }, handler: (_req, res) => void res.type('html').send(docs) },
-  ];
-  const openapi = gatewayOpenApi(operations, pages);
-  const docs = docsPage(openapi);
-  app.use(gatewayRouter([...operations, ...pages], gatewayDeps));
+  const operations = [...gatewayOperations(gatewayDeps), ...eventOperations(events), ...documentOperations(gatewayDeps, { seller: sellerFromConfig(config) })];
+  // GET /openapi.json and GET /docs (Swagger UI, its assets under /docs/assets/) from the same list.
+  const docs = gatewayDocs(operations);
+  app.use(docs.assets);
+  app.use(internalEventRouter(events, serviceToken));
+  app.use(gatewayRouter([...operations, ...docs.pages], gatewayDeps));
   finishApp(app);
+  dispatcher.start();
   return runHttpService({
     name: 'gateway', app, host: config.HOST, port: config.GATEWAY_PORT, logger: log, connection: conn, graceMs: config.TOLLGATE_SHUTDOWN_GRACE_MS,
     beforeClose: () => clearInterval(purgeTimer),
     onStop: async () => {
       await purging;
+      // Sends in flight finish and are recorded before the database closes (nothing sent twice after a restart).
+      await dispatcher.stop();
       // Calls to Temporal given up on (503) may still be retrying in the SDK until their deadline.
       await gatewayDeps.contracts.drain();
     },

@@ -13,7 +13,7 @@ import { Router, type NextFunction, type Request, type RequestHandler, type Resp
 import type { z } from 'zod';
 import { authorize, verifyWebhook, type Authenticator, type Permission, type Principal, type WebhookSource } from '../../libs/auth';
 import { dateInZone, maxDate } from '../../libs/dates';
-import { currentTerms, type ContractState } from '../../libs/domain/contract';
+import { currentTerms, type Actor, type ContractState } from '../../libs/domain/contract';
 import { AppError } from '../../libs/domain/errors';
 import { contractTermsSchema, hasPositiveSsp, SSP_ABOVE_ZERO } from '../../libs/domain/terms';
 import { validate } from '../../libs/http';
@@ -21,10 +21,15 @@ import type { OpenApiOperation } from '../../libs/openapi';
 import type { ServiceClient } from '../../libs/service-client';
 import { REPORT_NAMES } from '../revenue/api';
 import type { ContractOperation, ContractUseCases } from './contracts';
+import { publicAnswer, publicContract } from './public-state';
 import type { IdempotencyRepository } from './data/idempotency';
 import { idempotencyGuard, idempotencyKeyOf } from './idempotency';
 import {
-  amendBody, amendBodyFor, clockBody, closePeriodBody, costBody, costBodyFor, datedBody, deliveryWebhookBody, listContractsQuery, paymentBody,
+  closedPeriodSchema, contractPageSchema, createdContractSchema, journalPageSchema, logPageSchema, paymentSchema, publicContractSchema,
+  reconciliationSchema, reportQuerySchema, reportSchema, termsVersionsSchema, UPDATE_OPERATIONS, webhookAnswerSchema,
+} from './responses';
+import {
+  amendBody, amendBodyFor, clockBody, closePeriodBody, costBody, costBodyFor, datedBody, deliveryWebhookBody, listContractsQuery, logQuery, offsetCursor, offsetOf, pageQuery, paymentBody,
   paymentBodyFor, rejectBody, stepBody,
 } from './schemas';
 
@@ -35,6 +40,12 @@ import {
 function updateIdOf(req: Request): { updateId?: string } {
   const key = idempotencyKeyOf(req);
   return key === undefined ? {} : { updateId: `${req.principal?.name ?? 'anonymous'}:${req.method}:${req.path}:${key}` };
+}
+
+/** Who made the request, for the contract's log: the API key (name and role) or the webhook source. */
+export function actorOf(req: Request): Actor {
+  if (req.webhookEvent) return { type: 'webhook', name: req.params.source as string };
+  return req.principal ? { type: 'key', name: req.principal.name, role: req.principal.role } : { type: 'system', name: 'gateway' };
 }
 
 declare module 'express-serve-static-core' {
@@ -74,7 +85,8 @@ const contractId = (req: Request) => req.params.id as string;
 
 export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
   const { contracts, services } = deps;
-  const ok = (description: string) => ({ 200: { description } });
+  /** Sends an update for the request's contract as the caller; answers in the public shape (with what it caused). */
+  const send = async (req: Request, op: ContractOperation, input: unknown) => publicAnswer(await contracts.send(contractId(req), op, input, { ...updateIdOf(req), actor: actorOf(req) }));
 
   const milestoneOp = (op: ContractOperation & ('complete' | 'declare' | 'accept' | 'reject'), permission: Permission, schema: z.ZodType, summary: string): GatewayOperation => ({
     method: 'post',
@@ -82,10 +94,12 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
     summary,
     body: schema,
     access: { permission, action: `${op} milestones` },
-    responses: ok('the workflow\'s answer: `{outcome: applied|ignored, reason?, milestone}`'),
+    operationId: UPDATE_OPERATIONS[op].operationId,
+    tags: UPDATE_OPERATIONS[op].tags,
+    responses: UPDATE_OPERATIONS[op].responses,
     async handler(req, res) {
       const b = validate(schema, body(req)) as object;
-      res.json(await contracts.send(contractId(req), op, { ...b, milestoneId: req.params.mid }, updateIdOf(req)));
+      res.json(await send(req, op, { ...b, milestoneId: req.params.mid }));
     },
   });
   const contractOp = (path: string, op: ContractOperation, permission: Permission, schema: z.ZodType, summary: string, action: string): GatewayOperation => ({
@@ -94,9 +108,11 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
     summary,
     body: schema,
     access: { permission, action },
-    responses: ok('the workflow\'s answer: `{outcome: applied|ignored, reason?, version?}`'),
+    operationId: UPDATE_OPERATIONS[op].operationId,
+    tags: UPDATE_OPERATIONS[op].tags,
+    responses: UPDATE_OPERATIONS[op].responses,
     async handler(req, res) {
-      res.json(await contracts.send(contractId(req), op, validate(schema, body(req)), updateIdOf(req)));
+      res.json(await send(req, op, validate(schema, body(req))));
     },
   });
   /** Finance acts on a failed step of the contract (`failedSteps` in the state). */
@@ -106,13 +122,16 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
     summary,
     body: stepBody,
     access: { permission: 'manage', action: `${verb} failed steps` },
-    responses: ok('the workflow\'s answer: `{outcome: applied|ignored, reason}`; a retry refused again answers the service\'s refusal'),
+    operationId: UPDATE_OPERATIONS[op].operationId,
+    tags: UPDATE_OPERATIONS[op].tags,
+    responses: UPDATE_OPERATIONS[op].responses,
     async handler(req, res) {
-      res.json(await contracts.send(contractId(req), op, { ...validate(stepBody, body(req)), stepId: req.params.stepId }, updateIdOf(req)));
+      res.json(await send(req, op, { ...validate(stepBody, body(req)), stepId: req.params.stepId }));
     },
   });
-  const read = (path: string, summary: string, handler: GatewayOperation['handler'], query?: z.ZodObject): GatewayOperation => ({
-    method: 'get', path, summary, query, access: { permission: 'read', action: 'read contracts' }, responses: ok(summary), handler,
+  /** A read of contracts: its path, operation id, tag and answers, then its summary, handler and query. */
+  const read = (route: Pick<GatewayOperation, 'path' | 'operationId' | 'tags' | 'responses'>, summary: string, handler: GatewayOperation['handler'], query?: z.ZodObject): GatewayOperation => ({
+    method: 'get', ...route, summary, query, access: { permission: 'read', action: 'read contracts' }, handler,
   });
 
   return [
@@ -122,7 +141,12 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
       summary: 'Create a contract: starts its workflow (the same contract id twice is refused `duplicate_contract`)',
       body: contractTermsSchema,
       access: { permission: 'manage', action: 'create contracts' },
-      responses: { 201: { description: '`{contractId, workflowId, version}`' } },
+      operationId: 'createContract',
+      tags: ['contracts'],
+      responses: {
+        201: { description: 'created: its workflow runs', schema: createdContractSchema },
+        409: { description: 'a contract with this id exists', codes: ['duplicate_contract'] },
+      },
       async handler(req, res) {
         const terms = validate(contractTermsSchema, req.body);
         const scope = req.principal?.customerId;
@@ -132,25 +156,31 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
         res.status(201).json(await contracts.create(terms));
       },
     },
-    read('/contracts', 'List and search contracts (customer, status, currency), a page at a time', async (req, res) => {
+    read({ path: '/contracts', operationId: 'listContracts', tags: ['contracts'], responses: { 200: { description: 'a page of contracts', schema: contractPageSchema } } }, 'List and search contracts (customer, status, currency), a page at a time', async (req, res) => {
       const q = validate(listContractsQuery, req.query, 'query');
       const scope = req.principal?.customerId;
       if (scope !== undefined && q.customer !== undefined && q.customer !== scope) {
         res.json({ data: [] });
         return;
       }
-      res.json(await contracts.list({ ...q, customer: scope ?? q.customer }));
+      const page = await contracts.list({ ...q, customer: scope ?? q.customer, pageSize: q.limit, nextPageToken: q.cursor });
+      res.json({ data: page.data, ...(page.nextPageToken ? { nextCursor: page.nextPageToken } : {}) });
     }, listContractsQuery),
-    read('/contracts/:id', 'The contract\'s whole live state (a workflow query)', async (req, res) => {
-      res.json(await contracts.state(contractId(req)));
+    read({ path: '/contracts/:id', operationId: 'getContract', tags: ['contracts'], responses: { 200: { description: 'the contract\'s live state', schema: publicContractSchema } } }, 'The contract\'s whole live state (a workflow query)', async (req, res) => {
+      res.json(publicContract(await contracts.state(contractId(req))));
     }),
-    read('/contracts/:id/versions', 'Every version of the terms', async (req, res) => {
+    read({ path: '/contracts/:id/versions', operationId: 'listContractVersions', tags: ['contracts'], responses: { 200: { description: 'the versions of the terms', schema: termsVersionsSchema } } }, 'Every version of the terms', async (req, res) => {
       const state = await contracts.state(contractId(req));
       res.json({ version: state.version, versions: state.versions });
     }),
-    read('/contracts/:id/log', 'The log of every event received and what it did', async (req, res) => {
-      res.json({ data: (await contracts.state(contractId(req))).log });
-    }),
+    read({ path: '/contracts/:id/log', operationId: 'listContractLog', tags: ['contracts'], responses: { 200: { description: 'a page of the log, oldest first', schema: logPageSchema } } }, 'The log of every event received and what it did', async (req, res) => {
+      const q = validate(logQuery, req.query, 'query');
+      const after = q.cursor === undefined ? 0 : Number(q.cursor);
+      if (!Number.isSafeInteger(after)) throw new AppError('validation_failed', 'invalid query: query.cursor must be the nextCursor of a previous page', [{ path: 'query.cursor', message: 'must be the nextCursor of a previous page' }]);
+      const log = (await contracts.state(contractId(req))).log.filter((e) => e.seq > after);
+      const data = log.slice(0, q.limit);
+      res.json({ data, ...(log.length > q.limit ? { nextCursor: String(data[data.length - 1]!.seq) } : {}) });
+    }, logQuery),
     milestoneOp('complete', 'deliver', datedBody, 'Report a milestone done (the delivery system\'s fact)'),
     milestoneOp('declare', 'deliver', datedBody, 'Declare a milestone done (starts the deemed-acceptance window)'),
     milestoneOp('accept', 'approve', datedBody, 'Accept a completed or declared milestone'),
@@ -161,7 +191,7 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
         validate(costBody, body(req));
         // The amount in the contract's currency's minor units: one state query (costs are not the hot path).
         const state = await contracts.state(contractId(req));
-        res.json(await contracts.send(contractId(req), 'cost', validate(costBodyFor(state.currency), body(req)), updateIdOf(req)));
+        res.json(await send(req, 'cost', validate(costBodyFor(state.currency), body(req))));
       },
     },
     contractOp('/contracts/:id/hold', 'hold', 'manage', datedBody, 'Place a customer hold: invoices falling due are queued', 'place holds'),
@@ -173,23 +203,35 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
         const state = await contracts.state(contractId(req));
         const amendment = validate(amendBodyFor(state.currency), body(req));
         assertSomeSspAboveZero(state, amendment);
-        res.json(await contracts.send(contractId(req), 'amend', amendment, updateIdOf(req)));
+        res.json(await send(req, 'amend', amendment));
       },
     },
     stepOp('retry', 'retryStep', 'Run a step a service refused again (after a fix), with the steps that needed it; same idempotency keys'),
     stepOp('resolve', 'resolveStep', 'Mark a refused step resolved by hand (a reason is required); it no longer counts in the reconciliation'),
-    contractOp('/contracts/:id/clock', 'advanceClock', 'manage', clockBody, 'Advance a sandbox contract\'s business clock (timers due fire in order)', 'advance sandbox clocks'),
-    read('/contracts/:id/invoices', 'The contract\'s invoices (from the invoicing service)', async (req, res) => {
-      await contracts.state(contractId(req));
-      res.json(await services.invoicing.get('/invoices', { contractId: contractId(req) }));
-    }),
+    {
+      ...contractOp('/contracts/:id/clock', 'advanceClock', 'manage', clockBody, 'Advance a sandbox contract\'s business clock (timers due fire in order)', 'advance sandbox clocks'),
+      async handler(req, res) {
+        const b = validate(clockBody, body(req));
+        const answer = await send(req, 'advanceClock', b);
+        // Invoices the new day finds past due are announced `invoice.overdue` (docs/events.md); AR
+        // cannot see a sandbox clock. On failure the call answers 503 and a retry (the same day) announces.
+        await services.ar.post('/overdue/announce', { contractId: contractId(req), asOf: b.to });
+        res.json(answer);
+      },
+    },
+    // GET /contracts/:id/invoices (and every other document read): services/gateway/documents.ts.
     {
       method: 'post',
       path: '/contracts/:id/payments',
       summary: 'Record a payment (through AR) for a milestone\'s invoices (`invoiceFor`, or `advance`) or named invoices',
       body: paymentBody,
       access: { permission: 'manage', action: 'record payments' },
-      responses: { 201: { description: 'the payment as AR recorded it' } },
+      operationId: 'recordPayment',
+      tags: ['payments'],
+      responses: {
+        201: { description: 'the payment as AR recorded it', schema: paymentSchema },
+        422: { description: 'the payment date is after today on the contract\'s clock', codes: ['future_date'] },
+      },
       async handler(req, res) {
         validate(paymentBody, body(req));
         const state = await contracts.state(contractId(req));
@@ -225,7 +267,12 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
       summary: 'Close a month in the contract\'s ledger (its own sandbox ledger for a sandbox contract)',
       body: closePeriodBody,
       access: { permission: 'manage', action: 'close periods' },
-      responses: ok('the revenue service\'s answer'),
+      operationId: 'closePeriod',
+      tags: ['periods'],
+      responses: {
+        200: { description: 'closed (or `ignored`: already closed)', schema: closedPeriodSchema },
+        409: { description: 'the month has not ended on the contract\'s clock', codes: ['not_allowed_in_state'] },
+      },
       async handler(req, res) {
         const b = validate(closePeriodBody, body(req));
         const state = await contracts.state(contractId(req));
@@ -233,10 +280,16 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
           { idempotencyKey: `${state.contractId}:close:${b.period}` }));
       },
     },
-    read('/contracts/:id/reports/:report', 'A revenue report of the contract (from the revenue service), by its DESIGN name; `?format=csv` for CSV', async (req, res) => {
+    read({
+      path: '/contracts/:id/reports/:report', operationId: 'getContractReport', tags: ['reports'],
+      responses: { 200: { description: 'the report: JSON, or CSV with `format=csv`', schema: reportSchema, alternatives: { 'text/csv': undefined } } },
+    }, 'A revenue report of the contract (from the revenue service), by its DESIGN name; `?format=csv` for CSV', async (req, res) => {
       const name = req.params.report as string;
       const report = REVENUE_REPORTS[name];
       if (!report) throw new AppError('not_found', `no report ${name}; the reports: ${Object.keys(REVENUE_REPORTS).join(', ')}`);
+      // The documented query is checked here (what the document says is what is accepted); each
+      // report's own rules (which fields it takes) are the revenue service's.
+      validate(reportQuerySchema, req.query, 'query');
       const state = await contracts.state(contractId(req));
       const query: Record<string, string | undefined> = { ...(req.query as Record<string, string>), contractId: state.contractId, sandbox: String(state.sandbox) };
       // Passed on as the revenue service answered it: JSON, or CSV with its file name.
@@ -244,8 +297,8 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
       if (answer.contentType) res.type(answer.contentType);
       if (answer.contentDisposition) res.setHeader('Content-Disposition', answer.contentDisposition);
       res.status(answer.status).send(answer.text);
-    }),
-    read('/contracts/:id/reconciliation', 'Reconciliation report: the workflow, invoicing, AR and the ledger side by side, with variances (DESIGN §10)', async (req, res) => {
+    }, reportQuerySchema),
+    read({ path: '/contracts/:id/reconciliation', operationId: 'getReconciliation', tags: ['reports'], responses: { 200: { description: 'the checks and their variances', schema: reconciliationSchema } } }, 'Reconciliation report: the workflow, invoicing, AR and the ledger side by side, with variances (DESIGN §10)', async (req, res) => {
       const state = await contracts.state(contractId(req));
       const scope = { contractId: state.contractId, sandbox: String(state.sandbox), limit: '500' };
       const [invoices, creditMemos, receivables, balances, trial] = await Promise.all([
@@ -259,17 +312,27 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
         state, invoices: invoices.data, creditMemos: creditMemos.data, receivables: receivables.data, balances: balances.balances, trialBalanced: trial.balanced,
       }));
     }),
-    read('/contracts/:id/entries', 'The contract\'s journal entries (from the revenue service)', async (req, res) => {
+    read({ path: '/contracts/:id/entries', operationId: 'listContractEntries', tags: ['reports'], responses: { 200: { description: 'the contract\'s journal entries', schema: journalPageSchema } } }, 'The contract\'s journal entries (from the revenue service)', async (req, res) => {
+      const q = validate(pageQuery.strict(), req.query, 'query');
+      const offset = offsetOf(q.cursor);
       const state = await contracts.state(contractId(req));
-      res.json(await services.revenue.get('/entries', { contractId: state.contractId, sandbox: String(state.sandbox) }));
-    }),
+      // One more than asked: whether a next page exists.
+      const page = await services.revenue.get<{ data: unknown[] }>('/entries', { contractId: state.contractId, sandbox: String(state.sandbox), limit: String(q.limit + 1), offset: String(offset) });
+      res.json({ data: page.data.slice(0, q.limit), ...(page.data.length > q.limit ? { nextCursor: offsetCursor(offset + q.limit) } : {}) });
+    }, pageQuery.strict()),
     {
       method: 'post',
       path: '/webhooks/delivery/:source',
       summary: 'A delivery system\'s signed event (complete, declare, cost): HMAC-SHA256 of `timestamp.body`, deduplicated by eventId',
       body: deliveryWebhookBody,
       access: 'webhook',
-      responses: ok('the workflow\'s answer (a replayed eventId answers the original, with Idempotent-Replayed: true)'),
+      operationId: 'receiveDeliveryEvent',
+      tags: ['webhooks'],
+      responses: {
+        200: { description: 'the workflow\'s answer, with what it caused (a replayed eventId answers the original, with `Idempotent-Replayed: true`)', schema: webhookAnswerSchema },
+        409: { description: 'refused in the contract\'s state, or the eventId replayed with another body', codes: ['not_allowed_in_state', 'requires_amendment'] },
+        422: { description: 'refused by the contract\'s rules', codes: ['future_date'] },
+      },
       async handler(req, res) {
         const event = req.webhookEvent!;
         if (event.type === 'cost') {
@@ -277,9 +340,9 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
           validate(costBodyFor(state.currency), { obligationId: event.obligationId, amount: event.amount, ...(event.date ? { date: event.date } : {}) });
         }
         const outcome = event.type === 'cost'
-          ? await contracts.send(event.contractId, 'cost', { obligationId: event.obligationId, amount: event.amount, ...(event.date ? { date: event.date } : {}) }, { updateId: `webhook:${req.params.source}:${event.eventId}` })
-          : await contracts.send(event.contractId, event.type, { milestoneId: event.milestoneId, ...(event.date ? { date: event.date } : {}) }, { updateId: `webhook:${req.params.source}:${event.eventId}` });
-        res.json({ eventId: event.eventId, ...outcome });
+          ? await contracts.send(event.contractId, 'cost', { obligationId: event.obligationId, amount: event.amount, ...(event.date ? { date: event.date } : {}) }, { updateId: `webhook:${req.params.source}:${event.eventId}`, actor: actorOf(req) })
+          : await contracts.send(event.contractId, event.type, { milestoneId: event.milestoneId, ...(event.date ? { date: event.date } : {}) }, { updateId: `webhook:${req.params.source}:${event.eventId}`, actor: actorOf(req) });
+        res.json({ eventId: event.eventId, ...publicAnswer(outcome) });
       },
     },
   ];
@@ -336,6 +399,7 @@ export function gatewayRouter(operations: GatewayOperation[], deps: GatewayDeps)
     if (access === 'webhook') {
       chain.push(async (req: Request, _res: Response, next: NextFunction) => {
         const source = deps.webhooks.sources.get(req.params.source as string);
+        req.log = req.log.child({ webhookSource: req.params.source });
         verifyWebhook({
           source,
           timestamp: req.get('x-tollgate-timestamp'),

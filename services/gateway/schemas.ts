@@ -1,5 +1,6 @@
 /** Request bodies of the public API (zod): the one definition validation and docs come from. */
 import { z } from 'zod';
+import { AppError } from '../../libs/domain/errors';
 import {
   businessDate, calendarMonth, dayCount, factDate, invoiceTimingSchema, money, recognitionSchemaFor, sequenceNumber, triggerSchema,
   versionNumber, weightString,
@@ -81,14 +82,39 @@ export const closePeriodBody = z.object({ period: calendarMonth }).strict();
 
 const customerIdParam = z.string().min(1).max(100).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
 
+/**
+ * The one paging style of every list: `limit` (1–200, default 50) and the opaque `cursor` of the
+ * previous page's `nextCursor`; answers `{data, nextCursor?}` (no nextCursor on the last page).
+ */
+export const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50).describe('items per page (1–200)'),
+  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,4096}$/, 'must be the nextCursor of a previous page').optional().describe('the nextCursor of the previous page'),
+});
+
+/**
+ * A cursor over a list read by position (one contract's journal entries): opaque to callers,
+ * `o<offset>` in base64url. A cursor that is not one answers 400 naming `query.cursor`.
+ */
+export function offsetCursor(offset: number): string {
+  return Buffer.from(`o${offset}`).toString('base64url');
+}
+
+export function offsetOf(cursor: string | undefined): number {
+  if (cursor === undefined) return 0;
+  const m = /^o(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m) throw new AppError('validation_failed', 'invalid query: query.cursor must be the nextCursor of a previous page', [{ path: 'query.cursor', message: 'must be the nextCursor of a previous page' }]);
+  return Number(m[1]);
+}
+
 /** `GET /contracts`: search by the contracts' search attributes, a page at a time. */
-export const listContractsQuery = z.object({
+export const listContractsQuery = pageQuery.extend({
   customer: customerIdParam.optional(),
   status: z.enum(['active', 'completed']).optional(),
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').optional(),
-  pageSize: z.coerce.number().int().min(1).max(200).default(50),
-  nextPageToken: z.string().regex(/^[A-Za-z0-9_-]{1,4096}$/, 'must be a nextPageToken from a previous page').optional(),
 }).strict();
+
+/** `GET /contracts/:id/log`: the contract's log, oldest first, a page at a time. */
+export const logQuery = pageQuery.strict();
 
 /** A delivery system's signed webhook event: the same updates as the API's complete/declare/cost. */
 export const deliveryWebhookBody = z.discriminatedUnion('type', [

@@ -113,6 +113,8 @@ export type PaymentStatusRequest = z.input<typeof paymentStatusSchema>;
 const pagination = {
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: pageOffset,
+  /** The `nextCursor` of the previous page (then `offset` is ignored). */
+  cursor: z.string().max(200).optional(),
 };
 
 export const listInvoicesQuery = z.object({
@@ -133,11 +135,15 @@ export const listCreditMemosQuery = z.object({
   originalInvoiceNumber: z.string().optional(),
   dateFrom: businessDate.optional(),
   dateTo: businessDate.optional(),
+  sandbox: z.enum(['true', 'false']).optional(),
   ...pagination,
 });
 
 export const documentFormatQuery = z.object({ format: z.enum(['json', 'html']).default('json') });
 
 export function pageSchema<T extends z.ZodType>(item: T) {
-  return z.object({ data: z.array(item), limit: z.number().int(), offset: z.number().int(), total: z.number().int() });
+  return z.object({
+    data: z.array(item), limit: z.number().int(), offset: z.number().int(), total: z.number().int(),
+    nextCursor: z.string().optional().describe('pass as `cursor` for the next page; absent on the last page'),
+  });
 }

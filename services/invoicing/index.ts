@@ -19,7 +19,14 @@ export async function startInvoicingService(
   const repo = invoiceRepository(conn);
   await ensureIndexes(conn);
   const app = createApp({ name: 'invoicing', logger: log, bodyLimit: config.BODY_LIMIT, serviceToken, ready: async () => void (await conn.db!.command({ ping: 1 })) });
-  app.use(invoiceRoutes(createInvoiceUseCases(repo)));
+  const useCases = createInvoiceUseCases(repo);
+  app.use(invoiceRoutes(useCases));
+  // Documents stored before the top-level customerId: given it once, in the background (per-customer
+  // lists read by that index; until then such a document is missing from its customer's list).
+  useCases.backfillCustomerIds().then(
+    (n) => n > 0 && log.info({ documents: n }, 'customerId backfilled on older invoices and credit memos'),
+    (err: unknown) => log.warn({ err }, 'backfilling customerId failed; it is tried again at the next start'),
+  );
   finishApp(app);
   return runHttpService({ name: 'invoicing', app, host: config.HOST, port: config.INVOICING_PORT, logger: log, connection: conn, graceMs: config.TOLLGATE_SHUTDOWN_GRACE_MS });
 }

@@ -9,7 +9,7 @@ import { createOnce, requestHash } from '../../libs/idempotency';
 import { checkMoney, dec, formatMoney, sumMoney } from '../../libs/money';
 import type { CreditMemo, Invoice, InvoiceStatus, issueCreditMemoSchema, issueInvoiceSchema, paymentStatusSchema } from './api';
 import { createKeyedMutex } from '../../libs/keyed-mutex';
-import type { CreditMemoDoc, DocumentFilter, InvoiceDoc, InvoiceRepository } from './data/invoices';
+import type { CreditMemoDoc, DocumentFilter, InvoiceDoc, InvoiceRepository, PagePosition } from './data/invoices';
 
 type ParsedIssue = z.output<typeof issueInvoiceSchema>;
 type ParsedCreditMemo = z.output<typeof issueCreditMemoSchema>;
@@ -177,6 +177,7 @@ export function createInvoiceUseCases(repo: InvoiceRepository, now: () => Date =
         kind: input.kind,
         contractId: input.contractId,
         customer: input.customer,
+        customerId: input.customer.id,
         currency: input.currency,
         termsVersion: input.termsVersion,
         date: input.date,
@@ -227,6 +228,7 @@ export function createInvoiceUseCases(repo: InvoiceRepository, now: () => Date =
         kind: 'credit_memo',
         contractId: input.contractId,
         customer: input.customer,
+        customerId: input.customer.id,
         currency: input.currency,
         originalInvoiceNumber: input.originalInvoiceNumber,
         amendmentVersion: input.amendmentVersion,
@@ -271,10 +273,10 @@ export function createInvoiceUseCases(repo: InvoiceRepository, now: () => Date =
       return toInvoice(doc);
     },
 
-    async list(filter: DocumentFilter, limit: number, offset: number): Promise<{ data: Invoice[]; total: number }> {
-      const { docs, total } = await repo.invoices.list(filter, limit, offset);
+    async list(filter: DocumentFilter, limit: number, offset: number, cursor?: string): Promise<{ data: Invoice[]; total: number; nextCursor?: string }> {
+      const { docs, total, next } = await repo.invoices.list(filter, limit, offset, decodeCursor(cursor));
       const data = await Promise.all(docs.map(async (d) => toInvoice(await assignNumber(repo.invoices, 'INV', d))));
-      return { data, total };
+      return { data, total, ...(next ? { nextCursor: encodeCursor(next) } : {}) };
     },
 
     async getCreditMemo(number: string): Promise<CreditMemo> {
@@ -283,10 +285,15 @@ export function createInvoiceUseCases(repo: InvoiceRepository, now: () => Date =
       return toCreditMemo(doc);
     },
 
-    async listCreditMemos(filter: DocumentFilter, limit: number, offset: number): Promise<{ data: CreditMemo[]; total: number }> {
-      const { docs, total } = await repo.creditMemos.list(filter, limit, offset);
+    async listCreditMemos(filter: DocumentFilter, limit: number, offset: number, cursor?: string): Promise<{ data: CreditMemo[]; total: number; nextCursor?: string }> {
+      const { docs, total, next } = await repo.creditMemos.list(filter, limit, offset, decodeCursor(cursor));
       const data = await Promise.all(docs.map(async (d) => toCreditMemo(await assignNumber(repo.creditMemos, 'CM', d))));
-      return { data, total };
+      return { data, total, ...(next ? { nextCursor: encodeCursor(next) } : {}) };
+    },
+
+    /** Documents stored before the top-level `customerId` get it (run once at start, in the background). */
+    async backfillCustomerIds(): Promise<number> {
+      return (await repo.invoices.backfillCustomerIds()) + (await repo.creditMemos.backfillCustomerIds());
     },
   };
 }
@@ -300,13 +307,32 @@ function sameDerived(inv: InvoiceDoc, set: Partial<InvoiceDoc>): boolean {
 }
 
 function toInvoice(doc: InvoiceDoc): Invoice {
-  const { idempotencyKey, requestHash: h, paymentRevision, paymentStatus, _id, ...rest } = doc as InvoiceDoc & { _id?: unknown };
-  void [idempotencyKey, h, paymentRevision, paymentStatus, _id];
+  const { idempotencyKey, requestHash: h, paymentRevision, paymentStatus, customerId, _id, ...rest } = doc as InvoiceDoc & { _id?: unknown };
+  void [idempotencyKey, h, paymentRevision, paymentStatus, customerId, _id];
   return rest;
 }
 
 function toCreditMemo(doc: CreditMemoDoc): CreditMemo {
-  const { idempotencyKey, requestHash: h, _id, ...rest } = doc as CreditMemoDoc & { _id?: unknown };
-  void [idempotencyKey, h, _id];
+  const { idempotencyKey, requestHash: h, customerId, _id, ...rest } = doc as CreditMemoDoc & { _id?: unknown };
+  void [idempotencyKey, h, customerId, _id];
   return rest;
+}
+
+/** A page cursor: the position of the previous page's last document, opaque to callers (base64url JSON). */
+export function encodeCursor(p: PagePosition): string {
+  return Buffer.from(JSON.stringify([p.createdAt, p.id]), 'utf8').toString('base64url');
+}
+
+/** The position a cursor names; a cursor this service did not make is refused `validation_failed`. */
+export function decodeCursor(cursor: string | undefined): PagePosition | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && /^[0-9a-f]{24}$/.test(v[1])) {
+      return { createdAt: v[0], id: v[1] };
+    }
+  } catch {
+    // refused below
+  }
+  throw new AppError('validation_failed', 'invalid query: query.cursor is not a cursor of this list', [{ path: 'query.cursor', message: 'not a cursor of this list (pass nextCursor as it came)' }]);
 }

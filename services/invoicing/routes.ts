@@ -74,8 +74,8 @@ export function invoiceRoutes(invoices: InvoiceUseCases): Router {
   router.get('/invoices', async (req, res) => {
     const q = validate(listInvoicesQuery, req.query, 'query');
     const sandbox = q.sandbox === undefined ? undefined : q.sandbox === 'true';
-    const { data, total } = await invoices.list({ ...q, sandbox }, q.limit, q.offset);
-    res.json({ data, limit: q.limit, offset: q.offset, total });
+    const { data, total, nextCursor } = await invoices.list({ ...q, sandbox }, q.limit, q.offset, q.cursor);
+    res.json({ data, limit: q.limit, offset: q.offset, total, ...(nextCursor ? { nextCursor } : {}) });
   });
   router.get('/invoices/:number.html', async (req, res) => {
     send(res, await invoices.get(req.params.number), 'html');
@@ -95,8 +95,9 @@ export function invoiceRoutes(invoices: InvoiceUseCases): Router {
   });
   router.get('/credit-memos', async (req, res) => {
     const q = validate(listCreditMemosQuery, req.query, 'query');
-    const { data, total } = await invoices.listCreditMemos(q, q.limit, q.offset);
-    res.json({ data, limit: q.limit, offset: q.offset, total });
+    const sandbox = q.sandbox === undefined ? undefined : q.sandbox === 'true';
+    const { data, total, nextCursor } = await invoices.listCreditMemos({ ...q, sandbox }, q.limit, q.offset, q.cursor);
+    res.json({ data, limit: q.limit, offset: q.offset, total, ...(nextCursor ? { nextCursor } : {}) });
   });
   router.get('/credit-memos/:number.html', async (req, res) => {
     send(res, await invoices.getCreditMemo(req.params.number), 'html');

@@ -177,6 +177,8 @@ export interface JournalEntry {
   currency: string;
   eventDate: string;
   postingDate: string;
+  /** The posting month, YYYY-MM (entries stored before it was recorded have none). */
+  period?: string;
   source: { type: string; ref: string };
   lines: JournalLine[];
   /** What this entry billed (signed) and recognized (signed). */
@@ -218,6 +220,7 @@ export const journalEntrySchema = z.object({
   currency: z.string(),
   eventDate: z.string(),
   postingDate: z.string(),
+  period: z.string().optional().describe('the posting month, YYYY-MM'),
   source: z.object({ type: z.string(), ref: z.string() }),
   lines: z.array(lineSchema),
   billed: money,

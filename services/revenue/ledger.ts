@@ -225,6 +225,7 @@ export function createLedgerUseCases(
         contractId,
         seq: (last?.seq ?? 0) + 1,
         ...next,
+        period: next.postingDate.slice(0, 7),
         ...(changes ? {} : { lines: [], journal: false as const }),
         createdAt: now().toISOString(),
       };

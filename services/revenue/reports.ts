@@ -175,10 +175,33 @@ export function createReportUseCases(repo: EntryRepository, today: () => string)
     return { ledger, entries, currency: q.currency ?? currencies[0] ?? 'USD', asOf: q.asOf ?? today() };
   }
 
+  /**
+   * The books' entries of the months `from`..`to` (ledger-wide, no contract): one indexed read per
+   * month by (ledger, period), never the whole ledger; up to `asOf` when given.
+   */
+  async function selectMonths(q: LedgerSelection & { from: string; to: string }) {
+    const months = periodsBetween(q.from, q.to);
+    const all = (await repo.byPeriods('books', months)).filter((e) => q.asOf === undefined || e.postingDate <= q.asOf);
+    const currencies = [...new Set(all.map((e) => e.currency))];
+    if (q.currency === undefined && currencies.length > 1) {
+      throw new AppError('validation_failed', `invalid query: the entries are in ${currencies.join(', ')}; pass query.currency`, [
+        { path: 'query.currency', message: 'required: more than one currency' },
+      ]);
+    }
+    const entries = q.currency === undefined ? all : all.filter((e) => e.currency === q.currency);
+    return { ledger: 'books', entries, currency: q.currency ?? currencies[0] ?? 'USD', asOf: q.asOf ?? today() };
+  }
+  /** Ledger-wide over named months: read by month (selectMonths) instead of the whole ledger. */
+  const byMonths = (q: LedgerSelection & { from?: string; to?: string }): q is LedgerSelection & { from: string; to: string } =>
+    q.contractId === undefined && q.sandbox !== 'true' && q.from !== undefined && q.to !== undefined;
+
   return {
     select,
-    async revenueByPeriod(q: LedgerSelection) {
-      const { ledger, entries, currency, asOf } = await select(q);
+    async revenueByPeriod(q: LedgerSelection & { from?: string; to?: string }) {
+      const picked = byMonths(q) ? await selectMonths(q) : await select(q);
+      const { ledger, currency, asOf } = picked;
+      // With from/to (months), only those months (a contract's entries are read whole, then kept to them).
+      const entries = picked.entries.filter((e) => (q.from === undefined || periodOf(e.postingDate) >= q.from) && (q.to === undefined || periodOf(e.postingDate) <= q.to));
       const contracts = contractBalances(entries, currency).map((c) => ({
         contractId: c.contractId,
         revenueByPeriod: revenueByPeriod(entries.filter((e) => e.contractId === c.contractId), currency),
@@ -198,7 +221,15 @@ export function createReportUseCases(repo: EntryRepository, today: () => string)
       return { ledger, contractId: q.contractId ?? null, currency, from: from ?? null, to: to ?? null, balances };
     },
     async rollForward(q: LedgerSelection & { from?: string; to?: string }) {
-      const { ledger, entries, currency } = await select({ ...q, to: undefined, from: undefined });
+      // Ledger-wide over named months: the months by period (indexed), and — for the opening
+      // balances — every entry of the books before `from` (a read that grows with the books' history).
+      const { ledger, entries, currency } = byMonths(q)
+        ? await (async () => {
+          const inRange = await selectMonths(q);
+          const before = await repo.list({ ledger: 'books', currency: inRange.currency, postingDateTo: `${q.from}-00` });
+          return { ...inRange, entries: [...before, ...inRange.entries] };
+        })()
+        : await select({ ...q, to: undefined, from: undefined });
       const months = entries.map((e) => periodOf(e.postingDate)).sort();
       const from = q.from ?? months[0];
       const to = q.to ?? (q.asOf ? periodOf(q.asOf) : months[months.length - 1]);

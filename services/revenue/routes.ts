@@ -15,6 +15,8 @@ import {
   reportQuery,
   seriesQuery,
 } from './api';
+import { AppError } from '../../libs/domain/errors';
+import { glExportCsv, glExportQuery, type GlExport } from './gl';
 import type { LedgerUseCases } from './ledger';
 import { revenueOpenApi } from './openapi';
 import { toCsv, type ReportUseCases } from './reports';
@@ -25,7 +27,7 @@ function sendCsv(res: Response, name: string, header: readonly string[], rows: R
   res.send(toCsv(header, rows));
 }
 
-export function ledgerRoutes(ledger: LedgerUseCases, reports: ReportUseCases): Router {
+export function ledgerRoutes(ledger: LedgerUseCases, reports: ReportUseCases, glExport?: (period: string) => Promise<GlExport>): Router {
   const router = Router();
 
   const openapi = revenueOpenApi();
@@ -120,6 +122,17 @@ export function ledgerRoutes(ledger: LedgerUseCases, reports: ReportUseCases): R
     if (q.format === 'json') return void res.json({ ledger: ledgerName, data, limit: q.limit, offset: q.offset });
     const rows = data.flatMap((e) => e.lines.map((l) => [e.entryId, e.contractId, e.seq, e.eventDate, e.postingDate, e.source.type, e.source.ref, l.account, l.debit, l.credit]));
     sendCsv(res, 'journal', ['entryId', 'contractId', 'seq', 'eventDate', 'postingDate', 'sourceType', 'sourceRef', 'account', 'debit', 'credit'], rows);
+  });
+
+  // The GL export of a closed month of the books (services/revenue/gl.ts); 409 for an open month.
+  router.get('/gl/export', async (req, res) => {
+    const q = validate(glExportQuery, req.query, 'query');
+    if (!glExport) throw new AppError('not_found', 'no GL export on this revenue service');
+    const x = await glExport(q.period);
+    if (q.format === 'json') return void res.json(x);
+    res.type('text/csv').setHeader('Content-Disposition', `attachment; filename="gl-${x.period}.csv"`);
+    if (x.unmapped.length) res.setHeader('X-Tollgate-Unmapped-Accounts', x.unmapped.join(','));
+    res.send(glExportCsv(x));
   });
 
   return router;

@@ -310,7 +310,7 @@ describe('aging, overdue and DSO', () => {
 describe('OpenAPI', () => {
   it('serves an OpenAPI 3 description generated from the schemas', async () => {
     const doc = (await http('GET', `${ar.url}/openapi.json`)).body;
-    expect(doc.openapi).toBe('3.0.3');
+    expect(doc.openapi).toBe('3.1.0');
     const pay = doc.paths['/payments'].post;
     expect(pay.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['customerId', 'currency', 'date', 'amount']));
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/receivables', '/credit-memos', '/aging', '/dso', '/overdue', '/credits', '/receivables/{invoiceNumber}']));

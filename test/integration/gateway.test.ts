@@ -84,8 +84,8 @@ describe('access control', () => {
   });
 
   it('accepts the key as a bearer token or in X-Api-Key', async () => {
-    expect((await http('GET', url('/contracts?pageSize=1'), undefined, { 'x-api-key': auth.keys.support! })).status).toBe(200);
-    expect((await http('GET', url('/contracts?pageSize=1'), undefined, { authorization: `Bearer ${auth.keys.support}` })).status).toBe(200);
+    expect((await http('GET', url('/contracts?limit=1'), undefined, { 'x-api-key': auth.keys.support! })).status).toBe(200);
+    expect((await http('GET', url('/contracts?limit=1'), undefined, { authorization: `Bearer ${auth.keys.support}` })).status).toBe(200);
   });
 
   it('refuses a role without the permission with 403 forbidden, and the refusal changes nothing', async () => {
@@ -155,7 +155,7 @@ describe('access control', () => {
     );
     expect(all).toContain(theirs.contractId);
     const scoped = await eventually(
-      async () => (await get('/contracts?pageSize=200', 'a-approver')).body.data as Array<{ contractId: string; customerId: string }>,
+      async () => (await get('/contracts?limit=200', 'a-approver')).body.data as Array<{ contractId: string; customerId: string }>,
       (d) => d.some((c) => c.contractId === mine.contractId),
     );
     expect(scoped.map((c) => c.contractId)).toContain(mine.contractId);
@@ -171,9 +171,9 @@ describe('validation and conflicts', () => {
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('validation_failed');
     expect(res.body.details.map((d: { path: string }) => d.path)).toEqual(expect.arrayContaining(['body.currency', 'body.paymentTerms']));
-    const list = await get('/contracts?status=open&pageSize=0');
+    const list = await get('/contracts?status=open&limit=0');
     expect(list.status).toBe(400);
-    expect(list.body.details.map((d: { path: string }) => d.path)).toEqual(expect.arrayContaining(['query.status', 'query.pageSize']));
+    expect(list.body.details.map((d: { path: string }) => d.path)).toEqual(expect.arrayContaining(['query.status', 'query.limit']));
   });
 
   it('refuses a second contract with the same id with 409 duplicate_contract', async () => {
@@ -366,7 +366,7 @@ describe('revenue reports through the gateway', () => {
 
 describe('hardening', () => {
   it('sends helmet security headers on answers and errors, with the request id', async () => {
-    for (const res of [await get('/contracts?pageSize=1'), await http('GET', url('/contracts'))]) {
+    for (const res of [await get('/contracts?limit=1'), await http('GET', url('/contracts'))]) {
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
       expect(res.headers.get('strict-transport-security')).toContain('max-age=');
@@ -399,19 +399,30 @@ describe('OpenAPI', () => {
       'POST /contracts/{id}/clock', 'POST /contracts/{id}/steps/{stepId}/retry', 'POST /contracts/{id}/steps/{stepId}/resolve', 'GET /contracts/{id}/invoices', 'POST /contracts/{id}/payments', 'POST /contracts/{id}/periods/close',
       'GET /contracts/{id}/reports/{report}', 'GET /contracts/{id}/entries', 'GET /contracts/{id}/reconciliation', 'POST /webhooks/delivery/{source}',
       'GET /openapi.json', 'GET /docs',
+      // Documents and receivables (documents.ts).
+      'GET /invoices/{number}', 'GET /invoices/{number}.html', 'GET /invoices/{number}.pdf',
+      'GET /credit-memos/{number}', 'GET /credit-memos/{number}.html', 'GET /credit-memos/{number}.pdf', 'GET /contracts/{id}/credit-memos',
+      'GET /customers/{customerId}/invoices', 'GET /customers/{customerId}/credit-memos', 'GET /customers/{customerId}/credit',
+      'GET /aging', 'GET /overdue', 'GET /dso', 'GET /gl/export',
+      // Outbound events (events.ts).
+      'POST /subscriptions', 'GET /subscriptions', 'GET /subscriptions/{subscriptionId}', 'POST /subscriptions/{subscriptionId}/disable',
+      'POST /subscriptions/{subscriptionId}/enable', 'GET /subscriptions/{subscriptionId}/deliveries', 'GET /deliveries/{deliveryId}',
+      'POST /deliveries/{deliveryId}/redeliver', 'GET /events',
     ].sort());
     const create = res.body.paths['/contracts'].post;
     expect(create['x-roles']).toEqual(['finance', 'admin']);
-    expect(create.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['contractId', 'customer', 'currency', 'milestones']));
+    expect(create.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ContractTermsInput' });
+    expect(res.body.components.schemas.ContractTermsInput.required).toEqual(expect.arrayContaining(['contractId', 'customer', 'currency', 'milestones']));
     expect(create.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false }));
-    expect(res.body.paths['/contracts'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['customer', 'status', 'currency', 'pageSize', 'nextPageToken']);
+    expect(res.body.paths['/contracts'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['limit', 'cursor', 'customer', 'status', 'currency']);
   });
 
-  it('serves a self-contained docs page naming every operation', async () => {
+  it('serves a docs page (Swagger UI from the gateway\'s own assets, no CDN) naming every operation', async () => {
     const res = await http('GET', url('/docs'));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/html');
-    expect(res.text).not.toMatch(/<script|https?:\/\/(?!127\.0\.0\.1)/);
+    expect(res.text).toContain('<script src="/docs/assets/swagger-ui-bundle.js"></script>');
+    expect(res.text).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
     for (const path of ['/contracts/{id}/milestones/{mid}/accept', '/webhooks/delivery/{source}', '/contracts/{id}/payments']) expect(res.text).toContain(path);
   });
 });
@@ -430,10 +441,10 @@ describe('listing and search', () => {
     expect((await get(`/contracts?customer=${customer}&status=completed`)).body.data).toEqual([]);
     expect((await get(`/contracts?customer=${customer}&status=active`)).body.data).toHaveLength(3);
 
-    const page1 = (await get(`/contracts?customer=${customer}&pageSize=2`)).body;
+    const page1 = (await get(`/contracts?customer=${customer}&limit=2`)).body;
     expect(page1.data).toHaveLength(2);
-    expect(page1.nextPageToken).toEqual(expect.any(String));
-    const page2 = (await get(`/contracts?customer=${customer}&pageSize=2&nextPageToken=${page1.nextPageToken}`)).body;
+    expect(page1.nextCursor).toEqual(expect.any(String));
+    const page2 = (await get(`/contracts?customer=${customer}&limit=2&cursor=${page1.nextCursor}`)).body;
     expect(ids([...page1.data, ...page2.data])).toEqual(ids(all));
   });
 

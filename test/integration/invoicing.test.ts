@@ -224,7 +224,7 @@ describe('printable invoice', () => {
 describe('OpenAPI', () => {
   it('serves an OpenAPI 3 description generated from the request schemas', async () => {
     const res = await http('GET', `${svc.url}/openapi.json`);
-    expect(res.body.openapi).toBe('3.0.3');
+    expect(res.body.openapi).toBe('3.1.0');
     const issue = res.body.paths['/invoices'].post;
     expect(issue.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: true }));
     const schema = issue.requestBody.content['application/json'].schema;

@@ -62,12 +62,12 @@ describe('503 unavailable with Retry-After', () => {
     try {
       const state = await timed(() => http('GET', `${g.url}/contracts/${terms.contractId}`));
       expectUnavailable(state, 5_000);
-      expect(state.body.details).toEqual({ reason: 'no_worker' });
+      expect(state.body.details).toEqual([{ path: 'reason', message: 'no_worker' }]);
       expect(state.body.message).toMatch(new RegExp(`no worker is polling task queue ${taskQueue}`));
 
       const update = await timed(() => http('POST', `${g.url}/contracts/${terms.contractId}/milestones/go-live/complete`, {}, { 'idempotency-key': `k-${terms.contractId}` }));
       expectUnavailable(update, 5_000);
-      expect(update.body.details).toEqual({ reason: 'no_worker' });
+      expect(update.body.details).toEqual([{ path: 'reason', message: 'no_worker' }]);
       // A 503 is not kept under the Idempotency-Key: the retry runs again (and is refused again, for the same reason).
       const retry = await timed(() => http('POST', `${g.url}/contracts/${terms.contractId}/milestones/go-live/complete`, {}, { 'idempotency-key': `k-${terms.contractId}` }));
       expectUnavailable(retry, 5_000);

@@ -85,7 +85,7 @@ describe('walking skeleton', () => {
       expect(ar).toEqual(expect.arrayContaining(['applications', 'credit_lots', 'credit_memos', 'payments', 'receivables']));
       expect(ar.filter((c) => ['invoices', 'numbers', 'journal_entries', 'revenue_plans'].includes(c))).toEqual([]);
       expect(await collections(`${sys.prefix}_revenue`)).toEqual(['closed_periods', 'journal_entries', 'revenue_plans']);
-      expect(await collections(`${sys.prefix}_gateway`)).toEqual(['idempotency_records']);
+      expect(await collections(`${sys.prefix}_gateway`)).toEqual(['deliveries', 'delivery_attempts', 'events', 'idempotency_records', 'subscriptions']);
     } finally {
       await conn.close();
     }

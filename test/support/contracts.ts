@@ -70,12 +70,13 @@ export class TestContract {
     return res.body;
   }
 
-  /** The state once the outbox is empty (creation answers before the first effects have run). */
+  /** The state once no effect is pending (creation answers before the first effects have run); fails when time runs out. */
   async settled(timeoutMs = 20_000): Promise<any> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const s = await this.state();
-      if (s.outbox.length === 0 || Date.now() > deadline) return s;
+      if (s.pendingEffects === 0) return s;
+      if (Date.now() > deadline) throw new Error(`contract ${s.contractId}: ${s.pendingEffects} effect(s) still pending after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -103,12 +103,16 @@ export async function http<T = any>(method: string, url: string, body?: unknown,
   return { status: res.status, headers: res.headers, body: json as T, text };
 }
 
-/** Reads until `done` holds or the time is up (for things with no answer to wait on, like signals). */
+/**
+ * Reads until `done` holds (for things with no answer to wait on, like signals); fails, showing
+ * the last value read, when the time is up.
+ */
 export async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
-    if (done(v) || Date.now() > deadline) return v;
+    if (done(v)) return v;
+    if (Date.now() > deadline) throw new Error(`waitFor: not done after ${timeoutMs} ms; last value: ${JSON.stringify(v)?.slice(0, 2000)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

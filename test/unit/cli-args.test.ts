@@ -46,7 +46,8 @@ describe('usage errors exit 2 and call nothing', () => {
   it('refuses reject without --reason, a --status that is not one of its values, and an unknown command', async () => {
     expect(await run(['reject', 'c-1', 'm-1'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^usage: required option '--reason <text>' not specified/) });
     expect(await run(['list', '--status', 'open'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Allowed choices are active, completed') });
-    expect(await run(['reports', 'c-1'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^usage: unknown command 'reports'/) });
+    expect(await run(['report', 'c-1'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^usage: unknown command 'report'/) });
+    expect(await run(['reports', 'c-1'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^usage: missing required argument 'report'/) });
     expect(fetch).not.toHaveBeenCalled();
   });
 
@@ -105,12 +106,12 @@ describe('what a parsed command line sends', () => {
   });
 
   it('list passes its filters as the query and follows every page with --all', async () => {
-    fetch.mockImplementationOnce(async () => ok({ data: [{ contractId: 'a' }], nextPageToken: 't2' }))
+    fetch.mockImplementationOnce(async () => ok({ data: [{ contractId: 'a' }], nextCursor: 't2' }))
       .mockImplementationOnce(async () => ok({ data: [{ contractId: 'b' }] }));
-    const r = await run(['list', '--customer', 'cust-1', '--status', 'active', '--pageSize', '1', '--all', '--json']);
+    const r = await run(['list', '--customer', 'cust-1', '--status', 'active', '--limit', '1', '--all', '--json']);
     expect(r.code).toBe(0);
-    expect(new URL(sent(0).url).searchParams.toString()).toBe('customer=cust-1&status=active&pageSize=1');
-    expect(new URL(sent(1).url).searchParams.get('nextPageToken')).toBe('t2');
+    expect(new URL(sent(0).url).searchParams.toString()).toBe('customer=cust-1&status=active&limit=1');
+    expect(new URL(sent(1).url).searchParams.get('cursor')).toBe('t2');
     expect(JSON.parse(r.stdout).map((c: { contractId: string }) => c.contractId)).toEqual(['a', 'b']);
   });
 });

@@ -22,6 +22,7 @@ function executor(overrides: Partial<Record<StepActivity, Fake>> = {}) {
     postToLedger: record('postToLedger', () => ({ recognized: { impl: '10.00' } })),
     issueCreditMemo: record('issueCreditMemo', () => ({ number: 'CM-2026-000007' })),
     applyCreditMemo: record('applyCreditMemo', () => ({ applied: true })),
+    publishEvents: record('publishEvents', () => ({ published: 1 })),
   };
   for (const [k, fn] of Object.entries(overrides)) {
     const activity = k as StepActivity;

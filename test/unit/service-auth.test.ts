@@ -120,7 +120,7 @@ describe('503 unavailable', () => {
 
   it('answers a dependency that did not answer 503 unavailable with Retry-After (seconds)', async () => {
     const down = await call(s.svc, 'GET', '/down');
-    expect(down).toMatchObject({ status: 503, body: { code: 'unavailable', message: 'the ledger did not answer', details: { reason: 'test' } } });
+    expect(down).toMatchObject({ status: 503, body: { code: 'unavailable', message: 'the ledger did not answer', details: [{ path: 'reason', message: 'test' }] } });
     expect(down.headers.get('retry-after')).toBe('17');
     for (const p of ['/service-down', '/store-down']) {
       const res = await call(s.svc, 'GET', p);

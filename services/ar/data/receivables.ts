@@ -107,6 +107,8 @@ const receivableSchema = new Schema<ReceivableDoc>(
   { versionKey: false },
 );
 receivableSchema.index({ scope: 1, customerId: 1, issueDate: 1 });
+// The overdue sweep reads the receivables falling due on one day (services/ar/events.ts).
+receivableSchema.index({ dueDate: 1 });
 
 const applicationSchema = new Schema<ApplicationDoc>(
   {
@@ -249,6 +251,10 @@ export function receivableRepository(conn: Connection) {
        * Answered from an index when narrowed by `contractId`, `customerId` or `scope` (+ `customerId`
        * for one customer's book); the other conditions are checked on what that selects.
        */
+      /** The receivables due on one day (an indexed equality): the overdue sweep's work for that day. */
+      async dueOn(dueDate: string) {
+        return stripAll(await Receivables.find({ dueDate }).lean<ReceivableDoc[]>());
+      },
       async list(filter: ReceivableFilter, limit = 100_000, offset = 0) {
         return stripAll(await Receivables.find(receivableQuery(filter)).sort({ issueDate: 1, invoiceNumber: 1 }).skip(offset).limit(limit).lean<ReceivableDoc[]>());
       },

@@ -5,11 +5,13 @@
  * (idempotency keys, invoice numbers, number slots, credit slots). Every read is an equality on an
  * indexed string (docs/local-stack.md, "Indexed access"), so its cost does not grow with the books.
  */
-import { Schema, type Connection, type Model } from 'mongoose';
+import { Schema, Types, type Connection, type Model } from 'mongoose';
 import { insertPlain, insertUnique } from '../../../libs/mongo';
 import type { CreditMemo, Invoice } from '../api';
 
 export interface InvoiceDoc extends Invoice {
+  /** `customer.id` at the top level, so a customer's documents are an indexed equality (absent on documents stored before it; backfilled at start). */
+  customerId?: string;
   idempotencyKey: string;
   requestHash: string;
   /** AR's receivable revision last applied (payment status: newer wins). */
@@ -19,6 +21,8 @@ export interface InvoiceDoc extends Invoice {
 }
 
 export interface CreditMemoDoc extends CreditMemo {
+  /** As on InvoiceDoc. */
+  customerId?: string;
   idempotencyKey: string;
   requestHash: string;
 }
@@ -44,6 +48,8 @@ const documentFields = {
   kind: { type: String, required: true },
   contractId: { type: String, required: true, index: true },
   customer: { id: { type: String, required: true }, name: { type: String, required: true } },
+  /** = customer.id; a dotted path is not index-served on the embedded store, a top-level field is. */
+  customerId: String,
   currency: { type: String, required: true },
 };
 
@@ -70,7 +76,7 @@ const invoiceSchema = new Schema<InvoiceDoc>(
   },
   { versionKey: false },
 );
-invoiceSchema.index({ 'customer.id': 1, date: 1 });
+invoiceSchema.index({ customerId: 1, sandbox: 1 });
 
 const creditMemoSchema = new Schema<CreditMemoDoc>(
   {
@@ -86,6 +92,7 @@ const creditMemoSchema = new Schema<CreditMemoDoc>(
   },
   { versionKey: false },
 );
+creditMemoSchema.index({ customerId: 1, sandbox: 1 });
 
 const slotSchema = new Schema<NumberSlot & { _id: string }>(
   {
@@ -133,6 +140,9 @@ const paymentReportSchema = new Schema<PaymentReport & { _id: string }>(
   { versionKey: false },
 );
 
+/** Where a page ended: the last document's createdAt and store `_id` (what a cursor encodes). */
+export interface PagePosition { createdAt: string; id: string }
+
 export interface DocumentFilter {
   contractId?: string;
   customerId?: string;
@@ -147,7 +157,7 @@ export interface DocumentFilter {
 function query(filter: DocumentFilter): Record<string, unknown> {
   const q: Record<string, unknown> = {};
   if (filter.contractId) q.contractId = filter.contractId;
-  if (filter.customerId) q['customer.id'] = filter.customerId;
+  if (filter.customerId) q.customerId = filter.customerId;
   if (filter.status) q.status = filter.status;
   if (filter.kind) q.kind = filter.kind;
   if (filter.originalInvoiceNumber) q.originalInvoiceNumber = filter.originalInvoiceNumber;
@@ -182,13 +192,40 @@ function documentStore<D extends { idempotencyKey: string; number: string }>(M: 
       const r = await M.updateOne({ idempotencyKey, number: placeholder }, { $set: { number } });
       return r.modifiedCount === 1;
     },
-    async list(filter: DocumentFilter, limit: number, offset: number): Promise<{ docs: D[]; total: number }> {
+    /**
+     * A page in issue order (createdAt, then the store's `_id`: both fixed at insert, so a page
+     * boundary never moves). `after`: the position of the last document of the previous page (a
+     * cursor); `next` is set when more documents follow. The filter's equalities (contract,
+     * customer, sandbox) select by index; the position and the sort are applied to that set.
+     */
+    async list(filter: DocumentFilter, limit: number, offset: number, after?: PagePosition): Promise<{ docs: D[]; total: number; next?: PagePosition }> {
       const q = query(filter);
+      const page = after
+        ? { ...q, $or: [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, _id: { $gt: new Types.ObjectId(after.id) } }] }
+        : q;
       const [docs, total] = await Promise.all([
-        M.find(q).sort({ createdAt: 1, number: 1 }).skip(offset).limit(limit).lean<D[]>(),
+        M.find(page).sort({ createdAt: 1, _id: 1 }).skip(after ? 0 : offset).limit(limit + 1).lean<Array<D & { _id: Types.ObjectId; createdAt: string }>>(),
         M.countDocuments(q),
       ]);
-      return { docs: docs.map((d) => strip(d)!), total };
+      const more = docs.length > limit;
+      const shown = docs.slice(0, limit);
+      const last = shown[shown.length - 1];
+      return { docs: shown.map((d) => strip(d)!), total, ...(more && last ? { next: { createdAt: last.createdAt, id: String(last._id) } } : {}) };
+    },
+    /**
+     * Gives documents stored before `customerId` existed their top-level customer id (one scan,
+     * at start, in the background; each write is by `_id` and sets a field derived from a field
+     * that never changes). Returns how many it changed.
+     */
+    async backfillCustomerIds(): Promise<number> {
+      const old = await M.find({ customerId: { $exists: false } }).lean<Array<{ _id: Types.ObjectId; customer?: { id?: string } }>>();
+      let n = 0;
+      for (const d of old) {
+        if (!d.customer?.id) continue;
+        await M.updateOne({ _id: d._id }, { $set: { customerId: d.customer.id } });
+        n += 1;
+      }
+      return n;
     },
   };
 }

@@ -10,7 +10,7 @@
  * lines and `journal: false`, only because its progress facts (an accepted milestone, a cost
  * increment) are part of the contract's sequence; every journal read leaves it out.
  */
-import { Schema, type Connection } from 'mongoose';
+import { Schema, type Connection, type Model } from 'mongoose';
 import { insertPlain } from '../../../libs/mongo';
 import type { JournalEntry } from '../api';
 
@@ -33,6 +33,8 @@ const entrySchema = new Schema<EntryDoc>(
     currency: { type: String, required: true },
     eventDate: { type: String, required: true },
     postingDate: { type: String, required: true },
+    /** The posting month (YYYY-MM of postingDate): the GL export reads a month by (ledger, period). */
+    period: String,
     source: { type: { type: String, required: true }, ref: { type: String, required: true } },
     lines: [{ _id: false, account: String, debit: String, credit: String }],
     billed: { type: String, required: true },
@@ -47,6 +49,7 @@ const entrySchema = new Schema<EntryDoc>(
 );
 entrySchema.index({ ledger: 1, contractId: 1, seq: 1 }, { unique: true });
 entrySchema.index({ ledger: 1, postingDate: 1 });
+entrySchema.index({ ledger: 1, period: 1 });
 
 export interface EntryFilter {
   ledger?: string;
@@ -59,8 +62,32 @@ export interface EntryFilter {
   account?: string;
 }
 
+function entriesModel(conn: Connection): Model<EntryDoc> {
+  return (conn.models.JournalEntry as Model<EntryDoc> | undefined) ?? conn.model<EntryDoc>('JournalEntry', entrySchema, 'journal_entries');
+}
+
+/** What the GL export reads: a closed month's entries of a ledger. */
+export function entryPeriodRepository(conn: Connection) {
+  const Entries = entriesModel(conn);
+  return {
+    /** A month's journal entries of a ledger (an indexed equality on ledger and period). */
+    async byPeriod(ledger: string, period: string) {
+      return (await Entries.find({ ledger, period }).lean<EntryDoc[]>()).filter((e) => e.journal !== false);
+    },
+    /**
+     * Gives entries stored before `period` existed their posting month (one scan, at start, in the
+     * background; entries never change after their insert, so the write races nothing).
+     */
+    async backfillPeriods(): Promise<number> {
+      const old = await Entries.find({ period: { $exists: false } }).lean<Array<EntryDoc & { _id: unknown }>>();
+      for (const e of old) await Entries.updateOne({ _id: e._id }, { $set: { period: e.postingDate.slice(0, 7) } });
+      return old.length;
+    },
+  };
+}
+
 export function entryRepository(conn: Connection) {
-  const Entries = conn.model<EntryDoc>('JournalEntry', entrySchema, 'journal_entries');
+  const Entries = entriesModel(conn);
   return {
     async findByKey(idempotencyKey: string) {
       return Entries.findOne({ idempotencyKey }).lean<EntryDoc>();
@@ -72,6 +99,15 @@ export function entryRepository(conn: Connection) {
     /** Fails with a duplicate-key error (11000) when the key or the (ledger, contract, seq) is taken. */
     async insert(doc: EntryDoc) {
       await insertPlain(Entries, doc);
+    },
+    /**
+     * The journal entries of a ledger's months (ledger-wide reports over a range of months): one
+     * indexed equality on (ledger, period) per month, never a read of the whole ledger.
+     */
+    async byPeriods(ledger: string, periods: readonly string[]): Promise<EntryDoc[]> {
+      const out: EntryDoc[] = [];
+      for (const period of periods) out.push(...(await Entries.find({ ledger, period }).lean<EntryDoc[]>()).filter((e) => e.journal !== false));
+      return out.sort((a, b) => (a.postingDate < b.postingDate ? -1 : a.postingDate > b.postingDate ? 1 : a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.seq - b.seq));
     },
     async list(filter: EntryFilter, limit = 1_000_000, offset = 0) {
       // Facts-only records are not journal entries (re-checked after the indexed ledger/contract part).
