@@ -172,6 +172,52 @@ export function detailsOf(details: unknown): FieldProblem[] {
   return [{ path: '', message: String(details) }];
 }
 
+/**
+ * Drains a server that other components call back while they answer it (the gateway: an update
+ * in flight waits for its workflow's effects, and those publish events to the gateway's own
+ * intake). Once draining, new requests answer 503 `unavailable` (Retry-After) — except those
+ * `keepServing` names, which are served until the server closes — and `drain` resolves when no
+ * other request is in flight (or the time is up). Then the server may close.
+ */
+export function drainGate(keepServing: (req: Request) => boolean) {
+  let draining = false;
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
+  const middleware = (req: Request, res: Response, next: NextFunction) => {
+    if (keepServing(req)) return next();
+    if (draining) return next(new UnavailableError('this gateway is shutting down; retry (another instance, or this one once restarted)', { reason: 'shutting_down' }));
+    inFlight += 1;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      inFlight -= 1;
+      if (inFlight === 0) idle?.();
+    };
+    res.once('finish', finish);
+    res.once('close', finish);
+    next();
+  };
+  return {
+    middleware,
+    get draining() {
+      return draining;
+    },
+    /** Stops taking new requests and resolves once those in flight have answered, or after `timeoutMs`. */
+    async drain(timeoutMs: number): Promise<void> {
+      draining = true;
+      if (inFlight === 0) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        idle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    },
+  };
+}
+
 /** Connection-level failures of MongoDB (or FerretDB): the store did not answer. */
 function isStoreUnavailable(err: unknown): boolean {
   const e = err as { name?: string; message?: string } | undefined;

@@ -27,8 +27,11 @@ export async function runHttpService(opts: {
   connection?: Connection;
   /** How long in-flight requests may take once stopping (ms); default 10 s. */
   graceMs?: number;
-  /** Called first when stopping, before the server closes: stop timers so no new background work starts. */
-  beforeClose?: () => void;
+  /**
+   * Called first when stopping, before the server closes: stop timers so no new background work
+   * starts; may wait (within the grace period) for requests to drain first (the gateway's drain gate).
+   */
+  beforeClose?: (graceMs: number) => void | Promise<void>;
   /** Called once the server is closed (no request in flight), before the database closes: await background work. */
   onStop?: () => Promise<void>;
 }): Promise<RunningService> {
@@ -40,8 +43,9 @@ export async function runHttpService(opts: {
   let stopping: Promise<void> | undefined;
   const stop = async () => {
     opts.logger.info({ graceMs }, `${opts.name} stopping: finishing in-flight requests`);
-    opts.beforeClose?.();
-    const forced = await closeServer(server, graceMs);
+    const started = Date.now();
+    await opts.beforeClose?.(graceMs);
+    const forced = await closeServer(server, Math.max(1_000, graceMs - (Date.now() - started)));
     if (forced) opts.logger.warn({ graceMs }, `${opts.name}: requests still running after the grace period were cut`);
     await opts.onStop?.();
     await opts.connection?.close();

@@ -13,6 +13,7 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -23,6 +24,7 @@ import type { Actor, ContractState, ContractWorkflowInput, Effect, EffectStep, P
 import { currentTerms, STEP_NEEDS } from '../libs/domain/contract';
 import type { ErrorCode } from '../libs/domain/errors';
 import * as messages from '../libs/domain/messages';
+import { liveDetails, timerText } from '../libs/domain/summary';
 import { dateInZone, startOfDayInZone } from '../libs/dates';
 import { dec, formatMoney, sumMoney } from '../libs/money';
 import { dueDate } from '../libs/accounting';
@@ -90,6 +92,16 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
   setHandler(messages.contractStateQuery, () => state);
 
   /**
+   * The Temporal UI's "current details" of this run (docs/workflow.md): the live position as
+   * markdown, refreshed after every handler, timer firing and effect. Pure: no command, so
+   * histories replay the same.
+   */
+  function showDetails(): void {
+    setCurrentDetails(liveDetails(state, currentTerms(state)));
+  }
+  showDetails();
+
+  /**
    * Runs `fn` and names `actor` on the log entries it made (those a timer made name the timer).
    * Pure bookkeeping on the state: no commands, so histories replay the same.
    */
@@ -102,6 +114,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
         const entry = state.log[k]!;
         entry.actor ??= entry.via === 'timer' ? TIMER_ACTOR : actor;
       }
+      showDetails();
     }
   }
 
@@ -417,6 +430,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
       state.outbox.shift();
       state.effectsDone += 1;
     }
+    showDetails();
   }
 
   /**
@@ -439,7 +453,8 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
     const timerSeq = state.timerSeq;
     const wake = () => state.outbox.length > 0 || state.timerSeq !== timerSeq || wantsContinueAsNew() || engine.isFinished(state);
     if (wakeInMs === undefined) await condition(wake);
-    else if (wakeInMs > 0) await condition(wake, wakeInMs);
+    // The timer's summary names the business timer it waits for (the Temporal UI shows it; metadata only, no other command).
+    else if (wakeInMs > 0) await condition(wake, wakeInMs, { summary: timerText(timer!) });
     if (!state.sandbox) {
       const fired = byActor(TIMER_ACTOR, () => engine.fireDueTimers(state, wallToday()));
       // Never loop without waiting: a timer whose day has not begun yet in the zone waits a moment.

@@ -167,6 +167,7 @@ async function main(): Promise<void> {
         '',
         `Tollgate is up (${((Date.now() - started) / 1000).toFixed(1)} s${replicas > 1 ? `, ${replicas} replicas` : ''}).`,
         ...urls.map((u, k) => `  API          ${u.gatewayUrl}   ${k === 0 ? `(try: curl ${u.gatewayUrl}/healthz)` : `(replica ${k + 1})`}`),
+        `  Console      ${urls[0]!.gatewayUrl}/   API docs ${urls[0]!.gatewayUrl}/docs`,
         `  Temporal UI  ${ui}`,
         ...urls.map((u) => `  invoicing    ${u.invoicingUrl}   revenue ${u.revenueUrl}   ar ${u.arUrl}`),
         `  data         ${dataDir}`,

@@ -20,11 +20,22 @@ import { ApplicationFailure, defaultPayloadConverter, type UpdateDefinition } fr
 import type { Actor, ContractState, UpdateOutcome } from '../../libs/domain/contract';
 import { AppError, isErrorCode } from '../../libs/domain/errors';
 import * as messages from '../../libs/domain/messages';
+import { contractDetails, contractSummary } from '../../libs/domain/summary';
 import type { ContractTerms } from '../../libs/domain/terms';
 import { UnavailableError } from '../../libs/http';
 
 /** gRPC status codes meaning "Temporal did not answer" (not a refusal): CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE. */
 const UNAVAILABLE_GRPC_CODES = new Set([1, 4, 8, 14]);
+
+/** gRPC codes of a query the server could not get answered now: UNKNOWN, FAILED_PRECONDITION, ABORTED, INTERNAL. */
+const QUERY_NOT_NOW_GRPC_CODES = new Set([2, 9, 10, 13]);
+
+function hasGrpcCode(err: unknown, codes: Set<number>): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth += 1) {
+    if (isGrpcServiceError(e) && codes.has(e.code)) return true;
+  }
+  return false;
+}
 
 /** True when an error of the Temporal client means Temporal (or the path to it) did not answer. */
 export function isTemporalUnavailable(err: unknown): boolean {
@@ -225,6 +236,11 @@ export function createContractUseCases(deps: { client: Client; taskQueue: string
           ],
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           workflowIdConflictPolicy: 'FAIL',
+          // What the Temporal UI shows of it (docs/workflow.md): one line, and the terms as markdown.
+          staticSummary: contractSummary(terms),
+          staticDetails: contractDetails(terms),
+          // Whether it runs on a sandbox clock: what the console's KPIs split live and sandbox figures by.
+          memo: { sandbox: terms.sandbox !== undefined },
         }));
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) {
@@ -323,7 +339,14 @@ export function createContractUseCases(deps: { client: Client; taskQueue: string
       try {
         return await bounded(`the state query of contract ${contractId}`, limits.queryTimeoutMs, true, () => handle(contractId).query(messages.contractStateQuery));
       } catch (err) {
-        throw toAppError(err, contractId);
+        const mapped = toAppError(err, contractId);
+        // A query the server could not get answered now (its workflow task timed out with a killed
+        // worker, the server busy): "not now", like a timeout — the cause is logged with the 503. A
+        // query the workflow failed (a bug) stays a 500.
+        if (mapped === err && hasGrpcCode(err, QUERY_NOT_NOW_GRPC_CODES)) {
+          throw unavailable(`Temporal could not answer the state query of contract ${contractId} now; retry later`, 'query_not_answered');
+        }
+        throw mapped;
       }
     },
   };

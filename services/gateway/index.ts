@@ -2,7 +2,7 @@
 import type { Client } from '@temporalio/client';
 import { createAuthenticator, loadApiKeys, loadWebhookSources } from '../../libs/auth';
 import { requireServiceToken, type Config } from '../../libs/config';
-import { createApp, finishApp } from '../../libs/http';
+import { createApp, drainGate, finishApp, UnavailableError } from '../../libs/http';
 import type { Logger } from '../../libs/logger';
 import { connectDatabase, databaseName, ensureIndexes } from '../../libs/mongo';
 import { createServiceClient } from '../../libs/service-client';
@@ -13,8 +13,11 @@ import { idempotencyRepository } from './data/idempotency';
 import { createDispatcher } from './dispatcher';
 import { createEventUseCases, eventOperations, internalEventRouter } from './events';
 import { gatewayDocs } from './openapi';
+import { consoleRoutes } from './console';
 import { gatewayOperations, gatewayRouter } from './routes';
 import { documentOperations } from './documents';
+import { consoleOperations, createActivityRecorder, temporalContractLookup } from './console-api';
+import { activityRepository } from './data/activity';
 import { sellerFromConfig } from '../invoicing/printable';
 
 export type GatewayConfig = Pick<Config,
@@ -44,6 +47,7 @@ export async function startGateway(config: GatewayConfig, deps: { client: Client
   const conn = await connectDatabase({ url: config.MONGO_URL, dbName: databaseName(config.MONGO_DB_PREFIX, 'gateway'), logger: log });
   const idempotency = idempotencyRepository(conn, { ttlMs: config.TOLLGATE_IDEMPOTENCY_TTL_HOURS * 3_600_000 });
   const eventStore = eventRepository(conn);
+  const activityStore = activityRepository(conn);
   await ensureIndexes(conn);
   // Outbound events (docs/events.md): delivered by every gateway process from the shared store.
   const dispatcher = createDispatcher(eventStore, {
@@ -75,10 +79,16 @@ export async function startGateway(config: GatewayConfig, deps: { client: Client
     rawBody: true,
     retryAfterSeconds: config.TOLLGATE_RETRY_AFTER_SECONDS,
     ready: async () => {
+      if (gate.draining) throw new UnavailableError('the gateway is shutting down', { reason: 'shutting_down' });
       await gatewayDeps.contracts.ping();
       await conn.db!.command({ ping: 1 });
     },
   });
+  // Stopping: new public requests answer 503 while those in flight finish; the event intake stays
+  // open until the server closes, because an update in flight waits for its workflow's effects,
+  // and those publish their events here.
+  const gate = drainGate((req) => req.path.startsWith('/internal/') || req.path === '/healthz' || req.path === '/readyz');
+  app.use(gate.middleware);
   const gatewayDeps = {
     contracts: createContractUseCases({
       client: deps.client,
@@ -98,22 +108,32 @@ export async function startGateway(config: GatewayConfig, deps: { client: Client
     auth: createAuthenticator(keys),
     idempotency,
     webhooks: { sources: webhookSources, toleranceSeconds: config.TOLLGATE_WEBHOOK_TOLERANCE_SECONDS },
+    // What the console's KPIs count: ignored/refused contract events, reconciliation checks (console-api.ts).
+    activity: createActivityRecorder({ repo: activityStore, lookup: temporalContractLookup(deps.client), logger: log }),
   };
-  const operations = [...gatewayOperations(gatewayDeps), ...eventOperations(events), ...documentOperations(gatewayDeps, { seller: sellerFromConfig(config) })];
+  const operations = [...gatewayOperations(gatewayDeps), ...eventOperations(events), ...documentOperations(gatewayDeps, { seller: sellerFromConfig(config) }),
+    ...consoleOperations(gatewayDeps, { events: eventStore, activity: activityStore })];
   // GET /openapi.json and GET /docs (Swagger UI, its assets under /docs/assets/) from the same list.
   const docs = gatewayDocs(operations);
   app.use(docs.assets);
+  // The console (docs/console.md): GET / and its assets under /console/assets/.
+  app.use(consoleRoutes({ logger: log }));
   app.use(internalEventRouter(events, serviceToken));
   app.use(gatewayRouter([...operations, ...docs.pages], gatewayDeps));
   finishApp(app);
   dispatcher.start();
   return runHttpService({
     name: 'gateway', app, host: config.HOST, port: config.GATEWAY_PORT, logger: log, connection: conn, graceMs: config.TOLLGATE_SHUTDOWN_GRACE_MS,
-    beforeClose: () => clearInterval(purgeTimer),
+    beforeClose: async (graceMs) => {
+      clearInterval(purgeTimer);
+      await gate.drain(graceMs);
+    },
     onStop: async () => {
       await purging;
       // Sends in flight finish and are recorded before the database closes (nothing sent twice after a restart).
       await dispatcher.stop();
+      // The KPI records of the last answers are written before the database closes.
+      await gatewayDeps.activity.drain();
       // Calls to Temporal given up on (503) may still be retrying in the SDK until their deadline.
       await gatewayDeps.contracts.drain();
     },

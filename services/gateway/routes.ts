@@ -20,6 +20,7 @@ import { validate } from '../../libs/http';
 import type { OpenApiOperation } from '../../libs/openapi';
 import type { ServiceClient } from '../../libs/service-client';
 import { REPORT_NAMES } from '../revenue/api';
+import type { ActivityRecorder } from './console-api';
 import type { ContractOperation, ContractUseCases } from './contracts';
 import { publicAnswer, publicContract } from './public-state';
 import type { IdempotencyRepository } from './data/idempotency';
@@ -60,6 +61,8 @@ export interface GatewayDeps {
   auth: Authenticator;
   idempotency: IdempotencyRepository;
   webhooks: { sources: Map<string, WebhookSource>; toleranceSeconds: number };
+  /** Records ignored and refused contract events and reconciliation checks (the console's KPIs, console-api.ts). */
+  activity?: ActivityRecorder;
 }
 
 /** How a caller proves who it is: an API key, a webhook signature, or nothing (public pages). */
@@ -308,9 +311,11 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
         services.revenue.get<{ balances: ReconciliationInputs['balances'] }>('/reports/balances', { contractId: state.contractId, sandbox: String(state.sandbox) }),
         services.revenue.get<{ balanced: boolean }>('/reports/trial-balance', { contractId: state.contractId, sandbox: String(state.sandbox) }),
       ]);
-      res.json(reconcile({
+      const report = reconcile({
         state, invoices: invoices.data, creditMemos: creditMemos.data, receivables: receivables.data, balances: balances.balances, trialBalanced: trial.balanced,
-      }));
+      });
+      deps.activity?.reconciled(state, report);
+      res.json(report);
     }),
     read({ path: '/contracts/:id/entries', operationId: 'listContractEntries', tags: ['reports'], responses: { 200: { description: 'the contract\'s journal entries', schema: journalPageSchema } } }, 'The contract\'s journal entries (from the revenue service)', async (req, res) => {
       const q = validate(pageQuery.strict(), req.query, 'query');
@@ -396,6 +401,10 @@ export function gatewayRouter(operations: GatewayOperation[], deps: GatewayDeps)
   for (const op of operations) {
     const chain: RequestHandler[] = [];
     const access = op.access;
+    // Every contract event's answer (`ignored`) and refusal (4xx) is recorded for the console's KPIs.
+    const observed = deps.activity && op.method === 'post' && (op.path.startsWith('/contracts/:id/') || access === 'webhook')
+      ? deps.activity.observe(`${op.method.toUpperCase()} ${op.path}`) : undefined;
+    if (observed) chain.push(observed.watch);
     if (access === 'webhook') {
       chain.push(async (req: Request, _res: Response, next: NextFunction) => {
         const source = deps.webhooks.sources.get(req.params.source as string);
@@ -422,7 +431,7 @@ export function gatewayRouter(operations: GatewayOperation[], deps: GatewayDeps)
       if (op.method === 'post') chain.push(keyed);
     }
     chain.push(async (req, res) => op.handler(req, res));
-    router[op.method](op.path, ...chain);
+    router[op.method](op.path, ...chain, ...(observed ? [observed.refusals] : []));
   }
   return router;
 }

@@ -31,7 +31,7 @@ export async function startRevenueService(
   const app = createApp({ name: 'revenue', logger: log, bodyLimit: config.BODY_LIMIT, serviceToken, ready: async () => void (await conn.db!.command({ ping: 1 })) });
   const byPeriod = entryPeriodRepository(conn);
   const glExport = createGlExport({ entries: byPeriod, periods: repos.periods, map: glMap });
-  app.use(ledgerRoutes(createLedgerUseCases(repos, now), createReportUseCases(repos.entries, () => now().toISOString().slice(0, 10)), glExport));
+  app.use(ledgerRoutes(createLedgerUseCases(repos, now), createReportUseCases(repos.entries, () => now().toISOString().slice(0, 10), byPeriod), glExport));
   // Entries stored before the posting month was recorded get it once, in the background (the GL
   // export reads a month by it; until then such an entry is missing from its month's export).
   byPeriod.backfillPeriods().then(

@@ -106,7 +106,7 @@ export const REVENUE_OPERATIONS: OpenApiOperation[] = [
     method: 'get', path: '/balances', operationId: 'getBalances', tags: ['journal'], summary: "A contract's balances as of a date", query: reportQuery.pick({ contractId: true, sandbox: true, asOf: true }),
     responses: { 200: { description: 'balances', schema: balancesSchema } },
   },
-  report('revenue-by-period', 'getRevenueByPeriod', 'Revenue by posting month (waterfall), per contract and in total', reportQuery),
+  report('revenue-by-period', 'getRevenueByPeriod', 'Revenue by posting month (waterfall), per contract and in total; from..to (months) keeps those months (ledger-wide: read by month)', seriesQuery),
   report('balances', 'getBalancesReport', 'Balances on their normal side as of a date', reportQuery),
   report('month-end-balances', 'getMonthEndBalances', 'Cumulative balances at each month end from..to', seriesQuery),
   report('roll-forward', 'getRollForward', 'Deferred revenue and unbilled AR roll-forward: opening, additions, releases, closing', seriesQuery),

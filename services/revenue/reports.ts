@@ -4,7 +4,7 @@
  */
 import { ACCOUNTS, type Account, type JournalLine } from '../../libs/accounting';
 import { AppError } from '../../libs/domain/errors';
-import { periodOf } from '../../libs/dates';
+import { addDays, periodOf } from '../../libs/dates';
 import { Dec, formatMoney } from '../../libs/money';
 import { ledgerFor, type Balances } from './api';
 import type { EntryDoc, EntryRepository } from './data/entries';
@@ -150,7 +150,10 @@ export interface LedgerSelection {
   asOf?: string;
 }
 
-export function createReportUseCases(repo: EntryRepository, today: () => string) {
+/** A month's entries of a ledger by (ledger, period) (data/entries.ts entryPeriodRepository). */
+export interface EntriesByPeriod { byPeriod(ledger: string, period: string): Promise<EntryDoc[]> }
+
+export function createReportUseCases(repo: EntryRepository, today: () => string, months?: EntriesByPeriod) {
   /** The entries of one ledger (books or a sandbox contract's), optionally one contract, up to asOf. */
   async function select(q: LedgerSelection & { from?: string; to?: string; sourceType?: string; kind?: string; account?: string }, page?: { limit: number; offset: number }) {
     const sandbox = q.sandbox === 'true';
@@ -180,8 +183,11 @@ export function createReportUseCases(repo: EntryRepository, today: () => string)
    * month by (ledger, period), never the whole ledger; up to `asOf` when given.
    */
   async function selectMonths(q: LedgerSelection & { from: string; to: string }) {
-    const months = periodsBetween(q.from, q.to);
-    const all = (await repo.byPeriods('books', months)).filter((e) => q.asOf === undefined || e.postingDate <= q.asOf);
+    const read: EntryDoc[] = [];
+    for (const p of periodsBetween(q.from, q.to)) read.push(...(await months!.byPeriod('books', p)));
+    const all = read
+      .filter((e) => q.asOf === undefined || e.postingDate <= q.asOf)
+      .sort((a, b) => (a.postingDate < b.postingDate ? -1 : a.postingDate > b.postingDate ? 1 : a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.seq - b.seq));
     const currencies = [...new Set(all.map((e) => e.currency))];
     if (q.currency === undefined && currencies.length > 1) {
       throw new AppError('validation_failed', `invalid query: the entries are in ${currencies.join(', ')}; pass query.currency`, [
@@ -193,12 +199,12 @@ export function createReportUseCases(repo: EntryRepository, today: () => string)
   }
   /** Ledger-wide over named months: read by month (selectMonths) instead of the whole ledger. */
   const byMonths = (q: LedgerSelection & { from?: string; to?: string }): q is LedgerSelection & { from: string; to: string } =>
-    q.contractId === undefined && q.sandbox !== 'true' && q.from !== undefined && q.to !== undefined;
+    months !== undefined && q.contractId === undefined && q.sandbox !== 'true' && q.from !== undefined && q.to !== undefined;
 
   return {
     select,
     async revenueByPeriod(q: LedgerSelection & { from?: string; to?: string }) {
-      const picked = byMonths(q) ? await selectMonths(q) : await select(q);
+      const picked = byMonths(q) ? await selectMonths(q) : await select({ ...q, from: undefined, to: undefined });
       const { ledger, currency, asOf } = picked;
       // With from/to (months), only those months (a contract's entries are read whole, then kept to them).
       const entries = picked.entries.filter((e) => (q.from === undefined || periodOf(e.postingDate) >= q.from) && (q.to === undefined || periodOf(e.postingDate) <= q.to));
@@ -226,7 +232,7 @@ export function createReportUseCases(repo: EntryRepository, today: () => string)
       const { ledger, entries, currency } = byMonths(q)
         ? await (async () => {
           const inRange = await selectMonths(q);
-          const before = await repo.list({ ledger: 'books', currency: inRange.currency, postingDateTo: `${q.from}-00` });
+          const before = await repo.list({ ledger: 'books', currency: inRange.currency, postingDateTo: addDays(`${q.from}-01`, -1) });
           return { ...inRange, entries: [...before, ...inRange.entries] };
         })()
         : await select({ ...q, to: undefined, from: undefined });

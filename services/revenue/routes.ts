@@ -74,7 +74,7 @@ export function ledgerRoutes(ledger: LedgerUseCases, reports: ReportUseCases, gl
   });
 
   router.get('/reports/revenue-by-period', async (req, res) => {
-    const q = validate(reportQuery, req.query, 'query');
+    const q = validate(seriesQuery, req.query, 'query');
     const r = await reports.revenueByPeriod(q);
     if (q.format === 'json') return void res.json(r);
     const periods = Object.keys(r.revenueByPeriod);

@@ -408,6 +408,8 @@ describe('OpenAPI', () => {
       'POST /subscriptions', 'GET /subscriptions', 'GET /subscriptions/{subscriptionId}', 'POST /subscriptions/{subscriptionId}/disable',
       'POST /subscriptions/{subscriptionId}/enable', 'GET /subscriptions/{subscriptionId}/deliveries', 'GET /deliveries/{deliveryId}',
       'POST /deliveries/{deliveryId}/redeliver', 'GET /events',
+      // The console's API (console-api.ts).
+      'GET /me', 'GET /kpis', 'GET /reports/{report}',
     ].sort());
     const create = res.body.paths['/contracts'].post;
     expect(create['x-roles']).toEqual(['finance', 'admin']);

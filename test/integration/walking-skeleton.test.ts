@@ -85,7 +85,8 @@ describe('walking skeleton', () => {
       expect(ar).toEqual(expect.arrayContaining(['applications', 'credit_lots', 'credit_memos', 'payments', 'receivables']));
       expect(ar.filter((c) => ['invoices', 'numbers', 'journal_entries', 'revenue_plans'].includes(c))).toEqual([]);
       expect(await collections(`${sys.prefix}_revenue`)).toEqual(['closed_periods', 'journal_entries', 'revenue_plans']);
-      expect(await collections(`${sys.prefix}_gateway`)).toEqual(['deliveries', 'delivery_attempts', 'events', 'idempotency_records', 'subscriptions']);
+      // contract_signals and reconciliation_checks: what the gateway saw, for the console's KPIs (console-api.ts).
+      expect(await collections(`${sys.prefix}_gateway`)).toEqual(['contract_signals', 'deliveries', 'delivery_attempts', 'events', 'idempotency_records', 'reconciliation_checks', 'subscriptions']);
     } finally {
       await conn.close();
     }

@@ -1,6 +1,8 @@
 /**
  * Starts, once per jest run, a real Temporal dev server and a real FerretDB on free ports with
  * temporary data, and bundles the workflow code once. Tests find them through TEST_* env vars.
+ * The integration and browser projects both name this setup (and the teardown): jest runs both in
+ * one process, so the second call finds the servers up and does nothing.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -12,9 +14,12 @@ import { WORKFLOWS_PATH } from '../../worker';
 declare global {
   var __tollgateServers: LocalServer[] | undefined;
   var __tollgateTmp: string | undefined;
+  var __tollgateSetUp: boolean | undefined;
 }
 
 export default async function globalSetup(): Promise<void> {
+  if (globalThis.__tollgateSetUp) return;
+  globalThis.__tollgateSetUp = true;
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'tollgate-test-'));
   const [temporalPort, mongoPort] = [await freePort(), await freePort()];
   const [temporal, ferret] = await Promise.all([

@@ -103,6 +103,15 @@ describe('bounded calls to Temporal', () => {
     expect(isTemporalUnavailable(new Error('boom'))).toBe(false);
   });
 
+  it('answers a state query the server could not get answered now 503, and a query the workflow failed 500 (a bug stays loud)', async () => {
+    const notNow = fakeClient({ pollers: [livePoller()], query: async () => { throw Object.assign(new Error('Failed to query Workflow'), { cause: grpcError(13, 'workflow task timed out') }); } });
+    expect((await failure(createContractUseCases({ client: notNow.client, taskQueue: 'tq', limits }).state('a'))).err)
+      .toMatchObject({ code: 'unavailable', status: 503, details: { reason: 'query_not_answered' } });
+    const bug = new Error('query failed: TypeError: x is undefined');
+    const failed = fakeClient({ pollers: [livePoller()], query: async () => { throw Object.assign(bug, { cause: grpcError(3, 'query failed') }); } });
+    expect((await failure(createContractUseCases({ client: failed.client, taskQueue: 'tq', limits }).state('a'))).err).toBe(bug);
+  });
+
   it('still answers refusals with their code, and answers that come in time', async () => {
     const refused = fakeClient({ pollers: [livePoller()], update: async () => { throw ApplicationFailure.nonRetryable('window closed', 'window_closed'); } });
     expect((await failure(createContractUseCases({ client: refused.client, taskQueue: 'tq', limits }).send('a', 'accept', { milestoneId: 'm' }))).err)

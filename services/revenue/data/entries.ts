@@ -100,15 +100,6 @@ export function entryRepository(conn: Connection) {
     async insert(doc: EntryDoc) {
       await insertPlain(Entries, doc);
     },
-    /**
-     * The journal entries of a ledger's months (ledger-wide reports over a range of months): one
-     * indexed equality on (ledger, period) per month, never a read of the whole ledger.
-     */
-    async byPeriods(ledger: string, periods: readonly string[]): Promise<EntryDoc[]> {
-      const out: EntryDoc[] = [];
-      for (const period of periods) out.push(...(await Entries.find({ ledger, period }).lean<EntryDoc[]>()).filter((e) => e.journal !== false));
-      return out.sort((a, b) => (a.postingDate < b.postingDate ? -1 : a.postingDate > b.postingDate ? 1 : a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.seq - b.seq));
-    },
     async list(filter: EntryFilter, limit = 1_000_000, offset = 0) {
       // Facts-only records are not journal entries (re-checked after the indexed ledger/contract part).
       const q: Record<string, unknown> = { journal: { $ne: false } };
