@@ -8,7 +8,7 @@ const nodeBuiltins = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tools/**', '.data/**', 'dist/**', 'coverage/**', 'console/dist/**', 'test-results/**', 'test/.generated/**', 'jest.config.js', 'eslint.config.mjs'] },
+  { ignores: ['node_modules/**', '.tools/**', '.data/**', 'dist/**', 'coverage/**', 'console/dist/**', 'test-results/**', 'test/.generated/**', '.stryker-tmp/**', 'reports/**', 'jest.config.js', 'jest.mutation.config.js', 'eslint.config.mjs'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

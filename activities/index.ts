@@ -9,10 +9,10 @@ import { eventIds, type EventInput } from '../libs/domain/events';
 import type { EventPublisher } from '../libs/event-publisher';
 import type { Logger } from '../libs/logger';
 import { ServiceError, type ServiceClient } from '../libs/service-client';
-import type { Invoice, IssueInvoiceRequest } from '../services/invoicing/api';
-import type { OpenReceivableRequest, Receivable } from '../services/ar/api';
-import type { JournalEntry } from '../services/revenue/api';
-import type { EffectStep, ProgressFacts, StepActivity, StepCall, StepResult } from '../libs/domain/contract';
+import type { CreditMemo, Invoice, IssueCreditMemoRequest, IssueInvoiceRequest } from '../libs/contracts/invoicing';
+import type { ArCreditMemo, ArCreditMemoRequest, OpenReceivableRequest, Receivable } from '../libs/contracts/ar';
+import type { ContractEventPostingRequest, JournalEntry, PlanResult, PostPlanRequest } from '../libs/contracts/revenue';
+import type { EffectStep, StepActivity, StepCall, StepResult } from '../libs/domain/contract';
 
 /** How often a running activity tells the server it is alive (the workflow's heartbeat timeout is 5 s). */
 const HEARTBEAT_EVERY_MS = 1_000;
@@ -78,13 +78,13 @@ export function invoiceIssuedEvent(invoice: Invoice): EventInput {
 }
 
 /** `credit_memo.issued`: the memo, the invoice it reduces and by how much. */
-export function creditMemoIssuedEvent(req: IssueCreditMemoRequest, memo: CreditMemo): EventInput {
+export function creditMemoIssuedEvent(req: IssueCreditMemoRequest, memo: Pick<CreditMemo, 'number' | 'originalInvoiceNumber' | 'date' | 'total'>): EventInput {
   return {
     id: eventIds.creditMemoIssued(memo.number),
     type: 'credit_memo.issued',
     contractId: req.contractId,
     customerId: req.customer.id,
-    sandbox: req.sandbox,
+    sandbox: req.sandbox ?? false, // the service's default
     occurredOn: memo.date,
     data: {
       creditMemoNumber: memo.number, originalInvoiceNumber: memo.originalInvoiceNumber, date: memo.date, currency: req.currency, total: memo.total,
@@ -115,25 +115,6 @@ export function createEventActivities(deps: { logger: Logger; events?: EventPubl
   };
 }
 
-export interface IssueCreditMemoRequest {
-  contractId: string;
-  customer: { id: string; name: string };
-  currency: string;
-  originalInvoiceNumber: string;
-  amendmentVersion: number;
-  date: string;
-  paymentTerms: string;
-  lines: { milestoneId: string; description: string; amount: string }[];
-  sandbox: boolean;
-}
-
-export interface CreditMemo {
-  number: string;
-  originalInvoiceNumber: string;
-  date: string;
-  total: string;
-}
-
 export function createInvoicingCreditActivities(deps: { invoicing: ServiceClient; logger: Logger; events?: EventPublisher }) {
   return {
     async issueCreditMemo(req: IssueCreditMemoRequest, idempotencyKey: string): Promise<CreditMemo> {
@@ -150,48 +131,26 @@ export function createArActivities(deps: { ar: ServiceClient; logger: Logger }) 
     async openReceivable(req: OpenReceivableRequest, idempotencyKey: string): Promise<Receivable> {
       return call(() => deps.ar.post<Receivable>('/receivables', req, { idempotencyKey }));
     },
-    async applyCreditMemo(req: { creditMemoNumber: string; invoiceNumber: string; amount: string; date: string }, idempotencyKey: string): Promise<unknown> {
-      return call(() => deps.ar.post<unknown>('/credit-memos', req, { idempotencyKey }));
+    async applyCreditMemo(req: ArCreditMemoRequest, idempotencyKey: string): Promise<ArCreditMemo> {
+      return call(() => deps.ar.post<ArCreditMemo>('/credit-memos', req, { idempotencyKey }));
     },
   };
 }
 
-/** What the revenue service answers to a plan or a posting: the entry and the contract's revenue to date. */
-export interface RevenueResult {
-  entry?: JournalEntry | null;
-  recognized?: Record<string, string>;
-  position?: { billed: string; recognized: string };
-}
-
-export interface RegisterPlanRequest {
-  contractId: string;
-  sandbox: boolean;
-  currency: string;
-  version: number;
-  effectiveDate: string;
-  obligations: unknown[];
-  milestones: Array<{ id: string; obligationId: string; amount: string; weight?: string; billable: boolean; sequence: number }>;
-  cancelled: string[];
-}
-
-export interface ContractEventPosting {
-  kind: 'contract_event';
-  contractId: string;
-  sandbox: boolean;
-  currency: string;
-  eventDate: string;
-  source: { type: string; ref: string };
-  billed: string;
-  progress?: ProgressFacts;
-}
+/**
+ * What a revenue step answers the workflow: the entry and the contract's revenue to date, from a
+ * plan (`PlanResult`) or a posting (the entry itself carries them).
+ */
+export type RevenueResult = Partial<Pick<PlanResult, 'entry' | 'recognized' | 'position'>>;
 
 export function createRevenueActivities(deps: { revenue: ServiceClient; logger: Logger }) {
   return {
-    async registerRevenuePlan(req: RegisterPlanRequest, idempotencyKey: string): Promise<RevenueResult> {
-      return call(() => deps.revenue.post<RevenueResult>('/plans', req, { idempotencyKey }));
+    async registerRevenuePlan(req: PostPlanRequest, idempotencyKey: string): Promise<RevenueResult> {
+      return call(() => deps.revenue.post<PlanResult>('/plans', req, { idempotencyKey }));
     },
-    async postToLedger(req: ContractEventPosting, idempotencyKey: string): Promise<RevenueResult> {
-      const result = await call(() => deps.revenue.post<RevenueResult & JournalEntry>('/postings', req, { idempotencyKey }));
+    async postToLedger(req: ContractEventPostingRequest, idempotencyKey: string): Promise<RevenueResult> {
+      // POST /postings answers the entry itself (`JournalEntry`); an answer wrapping it as `entry` is taken too.
+      const result = await call(() => deps.revenue.post<JournalEntry & RevenueResult>('/postings', req, { idempotencyKey }));
       deps.logger.info({ contractId: req.contractId, idempotencyKey }, 'journal entry posted');
       return { entry: result.entry ?? result, recognized: result.recognized, position: result.position };
     },

@@ -13,7 +13,7 @@ export function benchTerms(contractId: string, customer: { id: string; name: str
     currency: 'USD',
     signedDate,
     paymentTerms: 'NET_30',
-    obligations: [{ id: 'impl', name: 'Implementation', ssp: `${BENCH_MILESTONES * 1000}.00`, recognition: { method: 'milestones' } }],
+    obligations: [{ id: 'impl', name: 'Implementation', ssp: `${BENCH_MILESTONES * 1000}.00`, recognition: { method: 'milestones' as const } }],
     milestones: Array.from({ length: BENCH_MILESTONES }, (_, i) => ({
       id: `m${i + 1}`, name: `M${i + 1}`, description: `Milestone ${i + 1} fee`, obligationId: 'impl', amount: '1000.00', sequence: i + 1,
       trigger: { type: 'event', completion: 'external_event' },

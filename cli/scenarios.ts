@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { createHttpClient } from '../libs/http-client';
 import { Dec } from '../libs/money';
 
 export interface ScenarioStep {
@@ -54,22 +55,13 @@ interface Api {
   call(method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<{ status: number; body: any }>;
 }
 
+/** The public API on the one HTTP client (libs/http-client.ts): every answer as it came; a body that is not JSON as `{raw}`. */
 export function httpApi(baseUrl: string, apiKey?: string): Api {
+  const client = createHttpClient({ baseUrl, headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
   return {
     async call(method, path, body, idempotencyKey) {
-      const res = await fetch(new URL(path, baseUrl), {
-        method,
-        headers: {
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
-          ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      let json: any;
-      try { json = text ? JSON.parse(text) : undefined; } catch { json = { raw: text }; }
-      return { status: res.status, body: json };
+      const res = await client.request(method, path, { body, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {} });
+      return { status: res.status, body: res.json === undefined && res.text ? { raw: res.text } : res.json };
     },
   };
 }

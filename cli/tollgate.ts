@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { hashApiKey } from '../libs/auth';
+import { createHttpClient, errorOf, type HttpAnswer } from '../libs/http-client';
 import { openFailedSteps, type ContractState, type LogEntry } from '../libs/domain/contract';
 import { EXIT, exitCodeFor } from './exit-codes';
 
@@ -60,37 +61,25 @@ function apiText(io: Io) {
   return async (p: string): Promise<string> => (await call('GET', p)).text;
 }
 
+/** One call on the one HTTP client (libs/http-client.ts); a non-2xx answer becomes a CliError with the API's code. */
 function exchange(io: Io, idempotencyKey: string | undefined, accept: string) {
   const base = io.env.TOLLGATE_URL ?? 'http://127.0.0.1:3000';
   const key = io.env.TOLLGATE_API_KEY;
+  const client = createHttpClient({ baseUrl: base, headers: { accept, ...(key ? { authorization: `Bearer ${key}` } : {}) } });
   return async function call(method: 'GET' | 'POST', p: string, body?: unknown): Promise<{ text: string; json: any }> {
-    let res: Response;
+    let res: HttpAnswer;
     try {
-      res = await fetch(new URL(p, base), {
-        method,
-        headers: {
-          accept,
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...(key ? { authorization: `Bearer ${key}` } : {}),
-          ...(idempotencyKey && method === 'POST' ? { 'idempotency-key': idempotencyKey } : {}),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      res = await client.request(method, p, { body, headers: idempotencyKey && method === 'POST' ? { 'idempotency-key': idempotencyKey } : {} });
     } catch (err) {
       throw new CliError('unavailable', `cannot reach ${base}: ${(err as Error).message} (is Tollgate running? set TOLLGATE_URL)`);
     }
-    const text = await res.text();
-    let json: any;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
+    const json = res.json as any;
     if (!res.ok) {
-      const details = Array.isArray(json?.details) ? json.details.map((d: { path?: string; message?: string }) => `\n  ${d.path ?? ''} ${d.message ?? ''}`).join('') : '';
-      throw new CliError(json?.code ?? `http_${res.status}`, `${json?.message ?? `${method} ${p} answered ${res.status}`}${details}`, res.status);
+      const e = errorOf(res);
+      const details = Array.isArray(e.details) ? e.details.map((d: { path?: string; message?: string }) => `\n  ${d.path ?? ''} ${d.message ?? ''}`).join('') : '';
+      throw new CliError(e.code ?? `http_${res.status}`, `${e.message ?? `${method} ${p} answered ${res.status}`}${details}`, res.status);
     }
-    return { text, json };
+    return { text: res.text, json };
   };
 }
 

@@ -1,9 +1,12 @@
 /**
  * Runs one Tollgate component on its own (what each docker-compose container runs):
- *   tsx deploy/run.ts gateway | invoicing | revenue | ar | worker [--workflow-bundle PATH]
+ *   node dist/deploy/run.js gateway | invoicing | revenue | ar | worker [--workflow-bundle PATH]
+ *   (from the sources: tsx deploy/run.ts …)
  * Servers come from TEMPORAL_ADDRESS and MONGO_URL; the other services from *_URL. A worker given
  * `--workflow-bundle` (the code of a `bundleWorkflowCode` bundle, written to a file) skips webpack
- * and polls within about a second of starting (the chaos run restarts workers every 30 s).
+ * and polls within about a second of starting (the chaos run restarts workers every 30 s). Run
+ * compiled (`npm run build`, the image), a worker uses the bundle the build made,
+ * dist/workflow-bundle.js, unless given another; from the sources it bundles workflows/ at start.
  */
 import { existsSync } from 'node:fs';
 import { loadConfig, requireServiceToken } from '../libs/config';
@@ -16,6 +19,7 @@ import { startGateway } from '../services/gateway';
 import { startInvoicingService } from '../services/invoicing';
 import { startRevenueService } from '../services/revenue';
 import { createContractWorker } from '../worker';
+import { PREBUILT_WORKFLOW_BUNDLE, RUNNING_COMPILED } from './workflow-bundle';
 
 const COMPONENTS = ['gateway', 'invoicing', 'revenue', 'ar', 'worker'] as const;
 type Component = (typeof COMPONENTS)[number];
@@ -30,7 +34,7 @@ async function main(component: Component, workflowBundlePath?: string): Promise<
     });
     const running = worker.run();
     stop = async () => { worker.shutdown(); await running; await connection.close(); };
-    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, workflowBundle: workflowBundlePath ?? 'bundled at start from workflows/' }, 'worker running');
   } else {
     let service: RunningService;
     if (component === 'gateway') {
@@ -58,10 +62,12 @@ const component = process.argv[2] as Component;
 const bundleArg = process.argv.slice(3).find((a) => a.startsWith('--workflow-bundle'));
 const workflowBundlePath = bundleArg?.includes('=') ? bundleArg.slice(bundleArg.indexOf('=') + 1) : bundleArg ? process.argv[process.argv.indexOf(bundleArg) + 1] : undefined;
 if (!COMPONENTS.includes(component) || (bundleArg && (component !== 'worker' || !workflowBundlePath || !existsSync(workflowBundlePath)))) {
-  process.stderr.write(`usage: tsx deploy/run.ts ${COMPONENTS.join('|')}   (worker: [--workflow-bundle PATH], an existing bundle file)\n`);
+  process.stderr.write(`usage: node dist/deploy/run.js ${COMPONENTS.join('|')}   (worker: [--workflow-bundle PATH], an existing bundle file)\n`);
   process.exit(2);
 }
-main(component, workflowBundlePath).catch((err) => {
+// Compiled, the worker runs the bundle built with the code (never bundles at start in the image).
+const prebuilt = component === 'worker' && !bundleArg && RUNNING_COMPILED && existsSync(PREBUILT_WORKFLOW_BUNDLE) ? PREBUILT_WORKFLOW_BUNDLE : undefined;
+main(component, workflowBundlePath ?? prebuilt).catch((err) => {
   process.stderr.write(`${component} failed to start: ${(err as Error).message}\n`);
   process.exit(1);
 });

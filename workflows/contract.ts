@@ -20,7 +20,10 @@ import {
 } from '@temporalio/workflow';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { ContractActivities, RevenueResult } from '../activities';
-import type { Actor, ContractState, ContractWorkflowInput, Effect, EffectStep, ProgressFacts, StepCall, UpdateOutcome } from '../libs/domain/contract';
+import type { ArCreditMemoRequest, OpenReceivableRequest } from '../libs/contracts/ar';
+import type { CreditMemo, Invoice, IssueCreditMemoRequest, IssueInvoiceRequest } from '../libs/contracts/invoicing';
+import type { ContractEventPostingRequest, PostPlanRequest } from '../libs/contracts/revenue';
+import type { Actor, ContractState, ContractWorkflowInput, Effect, EffectStep, PostingProgress, StepCall, UpdateOutcome } from '../libs/domain/contract';
 import { currentTerms, STEP_NEEDS } from '../libs/domain/contract';
 import type { ErrorCode } from '../libs/domain/errors';
 import * as messages from '../libs/domain/messages';
@@ -57,6 +60,12 @@ const localServices = proxyLocalActivities<ContractActivities>({
 });
 
 const refusalOf = engine.refusalOf;
+
+/**
+ * A service request whose field `K` a batch may leave for the worker to fill in from an earlier
+ * step of the same batch (`StepCall.fill`): the number the invoice or credit memo step issues.
+ */
+type Unfilled<T, K extends keyof T> = Omit<T, K> & { [P in K]: T[P] | undefined };
 
 const TIMER_ACTOR: Actor = { type: 'timer' };
 const SIGNAL_ACTOR: Actor = { type: 'signal' };
@@ -287,10 +296,10 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
     const base = { contractId: state.contractId, sandbox: state.sandbox, currency: state.currency };
     const needs = batched ? STEP_NEEDS[name] : undefined;
     /** A posting of a contract event to the revenue ledger (what every effect's `ledger` step is). */
-    const posting = (eventDate: string, source: { type: string; ref: string }, billed: string, key: string, progress?: ProgressFacts): StepCall => ({
+    const posting = (eventDate: string, source: { type: string; ref: string }, billed: string, key: string, progress?: PostingProgress): StepCall => ({
       step: name,
       activity: 'postToLedger',
-      request: { ...base, kind: 'contract_event', eventDate, source, billed, ...(progress ? { progress } : {}) },
+      request: { ...base, kind: 'contract_event', eventDate, source, billed, ...(progress ? { progress } : {}) } satisfies ContractEventPostingRequest,
       key,
       needs,
     });
@@ -307,7 +316,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
             obligations: v.terms.obligations,
             milestones: v.terms.milestones.map((m) => ({ id: m.id, obligationId: m.obligationId, amount: m.amount, weight: m.weight, billable: m.billable, sequence: m.sequence })),
             cancelled: v.cancelled,
-          },
+          } satisfies PostPlanRequest,
           key: `${state.contractId}:plan:v${v.version}:register`,
         };
       }
@@ -338,7 +347,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
               lines: [{ milestoneId, description, amount: inv.amount }],
               sandbox: state.sandbox,
               ...(inv.kind === 'supplementary' ? { originalInvoiceNumber: inv.originalInvoiceNumber, amendmentVersion: inv.termsVersion } : {}),
-            },
+            } satisfies IssueInvoiceRequest,
             key: `${key}:invoice`,
           };
         }
@@ -356,7 +365,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
               dueDate: dueDate(inv.date, vTerms.paymentTerms),
               milestoneIds: inv.milestoneIds,
               sandbox: state.sandbox,
-            },
+            } satisfies Unfilled<OpenReceivableRequest, 'invoiceNumber'>,
             key: `${key}:receivable`,
             needs,
             ...(batched && inv.number === undefined ? { fill: { field: 'invoiceNumber' as const, from: 'invoice' as const } } : {}),
@@ -384,7 +393,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
               paymentTerms: t.paymentTerms,
               lines: [{ milestoneId: memo.milestoneId, description: milestone.description, amount: memo.amount }],
               sandbox: state.sandbox,
-            },
+            } satisfies IssueCreditMemoRequest,
             key: `${key}:issue`,
           };
         }
@@ -394,7 +403,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
           return {
             step: name,
             activity: 'applyCreditMemo',
-            request: { creditMemoNumber: memo.number, invoiceNumber: memo.originalInvoiceNumber, amount: memo.amount, date: memo.date },
+            request: { creditMemoNumber: memo.number, invoiceNumber: memo.originalInvoiceNumber, amount: memo.amount, date: memo.date } satisfies Unfilled<ArCreditMemoRequest, 'creditMemoNumber'>,
             key: `${key}:apply`,
             needs,
             ...(batched && memo.number === undefined ? { fill: { field: 'creditMemoNumber' as const, from: 'credit_memo' as const } } : {}),
@@ -414,11 +423,11 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
   function take(effect: Effect, name: EffectStep, result: unknown): void {
     if (name === 'invoice' && effect.kind === 'issue_invoice') {
       const inv = state.invoices[effect.invoiceIndex]!;
-      const issued = result as { number: string };
+      const issued = result as Pick<Invoice, 'number'>;
       inv.number = issued.number;
       for (const id of inv.milestoneIds) state.milestones[id]?.invoiceNumbers.push(issued.number);
     } else if (name === 'credit_memo' && effect.kind === 'issue_credit_memo') {
-      state.creditMemos[effect.memoIndex]!.number = (result as { number: string }).number;
+      state.creditMemos[effect.memoIndex]!.number = (result as Pick<CreditMemo, 'number'>).number;
     } else if (name === 'plan' || name === 'ledger') {
       takeRevenue(result as RevenueResult);
     }

@@ -11,7 +11,7 @@ import { dueDate, transactionPrice } from '../libs/accounting';
 import { amendmentProblems, mergeAmendment, type AmendInput } from '../libs/domain/amendment';
 import type {
   ContractState, CostReportInput, Effect, EffectStep, FailedStep, InvoicePaidInput, LogEntry, MilestoneEventInput, MilestoneState,
-  PendingTimer, ProgressFacts, RejectInput, StepInput, TimerKind, UpdateOutcome,
+  PendingTimer, PostingProgress, RejectInput, StepInput, TimerKind, UpdateOutcome,
 } from '../libs/domain/contract';
 import { currentTerms, currentVersion, STEP_NEEDS } from '../libs/domain/contract';
 import type { ErrorCode } from '../libs/domain/errors';
@@ -270,7 +270,7 @@ function acceptMilestone(state: ContractState, milestone: Milestone, date: strin
   ms.acceptance = kind;
   removeTimers(state, (t) => t.kind === 'acceptance' && t.milestoneId === milestone.id);
   announceAcceptance(state, milestone, ms);
-  const progress: ProgressFacts = { accepted: [milestone.id] };
+  const progress: PostingProgress = { accepted: [milestone.id] };
   if (!bills(milestone)) {
     postProgress(state, date, { type: 'milestone', ref: milestone.id }, progress);
     return;
@@ -320,7 +320,7 @@ function billableOn(state: ContractState, milestone: Milestone, acceptedOn: stri
   return timing.type === 'days_after_acceptance' ? addDays(acceptedOn, timing.days) : nextBillingDay(acceptedOn, terms(state).billingDay);
 }
 
-function postProgress(state: ContractState, date: string, source: Extract<Effect, { kind: 'post_progress' }>['source'], progress: ProgressFacts): void {
+function postProgress(state: ContractState, date: string, source: Extract<Effect, { kind: 'post_progress' }>['source'], progress: PostingProgress): void {
   state.progressSeq += 1;
   enqueue(state, { kind: 'post_progress', date, source, progress, key: `${source.type}:${source.ref}:${state.progressSeq}` });
 }
@@ -329,7 +329,7 @@ function postProgress(state: ContractState, date: string, source: Extract<Effect
  * An invoice falls due (DESIGN §4, §11): queued under a hold, waiting for its sequence, or issued.
  * `progress` rides along when the invoice and the acceptance are one event on one date.
  */
-function invoiceFallsDue(state: ContractState, milestoneId: string, date: string, progress?: ProgressFacts, progressDate?: string): void {
+function invoiceFallsDue(state: ContractState, milestoneId: string, date: string, progress?: PostingProgress, progressDate?: string): void {
   const ms = milestoneId === 'advance' ? undefined : state.milestones[milestoneId]!;
   const oneEvent = progress !== undefined && (progressDate ?? date) === date;
   const postAlone = () => {
@@ -361,7 +361,7 @@ function sequenceBlockers(state: ContractState, milestoneId: string): string[] {
     .map((m) => m.id);
 }
 
-function issue(state: ContractState, milestoneId: string, date: string, progress?: ProgressFacts): void {
+function issue(state: ContractState, milestoneId: string, date: string, progress?: PostingProgress): void {
   if (milestoneId === 'advance') {
     const amount = state.advance!.amount;
     state.advance!.issued = true;
@@ -395,7 +395,7 @@ function issue(state: ContractState, milestoneId: string, date: string, progress
   releaseSequence(state, date);
 }
 
-function addInvoice(state: ContractState, inv: { kind: 'milestone' | 'advance' | 'supplementary'; milestoneIds: string[]; amount: string; date: string; originalInvoiceNumber?: string }, progress?: ProgressFacts): void {
+function addInvoice(state: ContractState, inv: { kind: 'milestone' | 'advance' | 'supplementary'; milestoneIds: string[]; amount: string; date: string; originalInvoiceNumber?: string }, progress?: PostingProgress): void {
   const t = terms(state);
   state.invoices.push({ ...inv, dueDate: dueDate(inv.date, t.paymentTerms), termsVersion: state.version, paid: false });
   state.billed = money(state, dec(state.billed).plus(inv.amount));
@@ -563,22 +563,48 @@ export function checkAmend(state: ContractState, input: AmendInput, today: strin
   return { next: mergeAmendment(terms(state), input.changes ?? {}), effectiveDate };
 }
 
+/**
+ * An amendment (DESIGN §8, §11), in the order its parts apply: the new version; cancellations;
+ * the schedule re-planned (date triggers, month ends); the revenue plan and its catch-up; invoices
+ * released from a cancelled sequence blocker; billing corrections (credit memos, supplementary
+ * invoices, invoices started or stopped); then timers already due fire.
+ */
 export function amend(state: ContractState, input: AmendInput, today: string): UpdateOutcome {
   const { next, effectiveDate } = checkAmend(state, input, today);
   const changes = input.changes ?? {};
   const previous = terms(state);
   // Billing corrections apply to what was billed before this amendment, not to invoices it releases.
   const statusBefore = Object.fromEntries(Object.values(state.milestones).map((ms) => [ms.id, ms.status]));
-  const cancelled = [...currentVersion(state).cancelled, ...(changes.cancel ?? []).filter((id) => !currentVersion(state).cancelled.includes(id))];
+  addVersion(state, next, effectiveDate, changes.cancel ?? []);
+  cancelMilestones(state, changes.cancel ?? [], effectiveDate);
+  replanDateTriggers(state, previous, next, effectiveDate);
+  removeTimers(state, (t) => t.kind === 'month_end');
+  planMonthEnds(state, next);
+  queueRevenueCatchUp(state, previous, next, effectiveDate);
+  // A cancelled blocker no longer holds back the invoices waiting for their sequence.
+  releaseSequence(state, state.clock);
+  correctBilling(state, previous, next, effectiveDate, statusBefore);
+  record(state, { kind: 'amend', via: 'update', date: effectiveDate, outcome: 'applied', reason: `version ${state.version}` });
+  // A moved date trigger already past fires at once.
+  fireDueTimers(state, state.clock);
+  return { outcome: 'applied', version: state.version };
+}
+
+/** The new version of the terms (cancellations accumulate), and a state entry for each new milestone and obligation. */
+function addVersion(state: ContractState, next: ContractTerms, effectiveDate: string, cancel: readonly string[]): void {
+  const cancelled = [...currentVersion(state).cancelled, ...cancel.filter((id) => !currentVersion(state).cancelled.includes(id))];
   state.version += 1;
   state.versions.push({ version: state.version, effectiveDate, terms: next, cancelled });
-
   for (const m of next.milestones) {
     state.milestones[m.id] ??= { id: m.id, status: 'planned', invoiceNumbers: [] };
     if (!state.recognized[m.obligationId]) state.recognized[m.obligationId] = money(state, '0');
   }
   for (const o of next.obligations) state.recognized[o.id] ??= money(state, '0');
-  for (const id of changes.cancel ?? []) {
+}
+
+/** Cancelled milestones: their timers and queued (held) invoices go. */
+function cancelMilestones(state: ContractState, cancel: readonly string[], effectiveDate: string): void {
+  for (const id of cancel) {
     const ms = state.milestones[id]!;
     ms.status = 'cancelled';
     ms.cancelledOn = effectiveDate;
@@ -586,7 +612,10 @@ export function amend(state: ContractState, input: AmendInput, today: string): U
     removeTimers(state, (t) => t.milestoneId === id);
     state.heldInvoices = state.heldInvoices.filter((x) => x !== id);
   }
-  // Re-plan date triggers of unaccepted milestones; running deemed windows keep their terms.
+}
+
+/** Re-plans date triggers of unaccepted milestones; running deemed windows keep their terms. */
+function replanDateTriggers(state: ContractState, previous: ContractTerms, next: ContractTerms, effectiveDate: string): void {
   for (const m of next.milestones) {
     const ms = state.milestones[m.id]!;
     if (ms.status === 'cancelled' || ms.acceptedOn !== undefined) continue;
@@ -600,9 +629,10 @@ export function amend(state: ContractState, input: AmendInput, today: string): U
       if (nowDate !== undefined) addTimer(state, 'acceptance', maxDate(nowDate, effectiveDate), `accept ${m.id} on its date`, m.id);
     }
   }
-  removeTimers(state, (t) => t.kind === 'month_end');
-  planMonthEnds(state, next);
+}
 
+/** The revenue plan of the new version (the service posts the catch-up), and a ratable catch-up for an obligation newly ratable. */
+function queueRevenueCatchUp(state: ContractState, previous: ContractTerms, next: ContractTerms, effectiveDate: string): void {
   // The revenue plan of the new version first (it posts the catch-up), then the billing corrections.
   enqueue(state, { kind: 'register_plan', version: state.version, effectiveDate });
   // A ratable obligation new to the month ends already posted catches up through the last of them.
@@ -611,61 +641,78 @@ export function amend(state: ContractState, input: AmendInput, today: string): U
   if (newlyRatable && state.ratablePostedThrough !== undefined) {
     postProgress(state, effectiveDate, { type: 'ratable_month', ref: `v${state.version}` }, { ratableThrough: state.ratablePostedThrough });
   }
-  // A cancelled blocker no longer holds back the invoices waiting for their sequence.
-  releaseSequence(state, state.clock);
-  const billing = (m: Milestone) => (bills(m) ? dec(m.amount) : new Dec(0));
+}
+
+/**
+ * Billing corrections, milestone by milestone (those new in this version have none): an accepted
+ * milestone's invoice not out yet follows its new terms; one billed before the amendment gets a
+ * credit memo or a supplementary invoice for the change of its amount.
+ */
+function correctBilling(state: ContractState, previous: ContractTerms, next: ContractTerms, effectiveDate: string, statusBefore: Record<string, MilestoneState['status']>): void {
   for (const m of next.milestones) {
     const before = previous.milestones.find((x) => x.id === m.id);
     const ms = state.milestones[m.id]!;
     if (!before) continue;
     if (ms.status === 'accepted') {
-      // Accepted, invoice not out yet: it may have stopped (or started) billing.
-      if (bills(before) && !bills(m)) {
-        removeTimers(state, (t) => t.kind === 'invoice' && t.milestoneId === m.id);
-        state.heldInvoices = state.heldInvoices.filter((x) => x !== m.id);
-        ms.waiting = undefined;
-      } else if (!bills(before) && bills(m)) {
-        invoiceFallsDue(state, m.id, maxDate(effectiveDate, state.clock));
-      } else if (bills(m) && JSON.stringify(before.invoiceTiming) !== JSON.stringify(m.invoiceTiming)
-        && state.timers.some((t) => t.kind === 'invoice' && t.milestoneId === m.id)) {
-        // The schedule is re-planned: an invoice timer still pending follows the new timing.
-        removeTimers(state, (t) => t.kind === 'invoice' && t.milestoneId === m.id);
-        const timing = m.invoiceTiming;
-        if (timing.type === 'immediate') invoiceFallsDue(state, m.id, maxDate(effectiveDate, state.clock));
-        else {
-          const when = timing.type === 'days_after_acceptance' ? addDays(ms.acceptedOn!, timing.days) : nextBillingDay(ms.acceptedOn!, next.billingDay);
-          addTimer(state, 'invoice', when, `invoice ${m.id}`, m.id);
-        }
-      }
+      replanPendingInvoice(state, before, m, ms, next, effectiveDate);
       continue;
     }
     if (statusBefore[m.id] !== 'invoiced' && statusBefore[m.id] !== 'paid') continue;
-    const diff = billing(m).minus(billing(before));
-    if (diff.isZero()) continue;
-    const original = state.invoices.find((i) => i.kind === 'milestone' && i.milestoneIds.includes(m.id));
-    if (diff.isNegative()) {
-      // Never credit more than the milestone's invoices billed; what the advance covered goes back
-      // to the advance, unapplied.
-      const netBilled = state.invoices.filter((i) => i.kind !== 'advance' && i.milestoneIds.includes(m.id)).reduce((a, i) => a.plus(i.amount), new Dec(0))
-        .minus(state.creditMemos.filter((c) => c.milestoneId === m.id).reduce((a, c) => a.plus(c.amount), new Dec(0)));
-      const memo = Dec.min(diff.negated(), Dec.max(netBilled, 0));
-      const backToAdvance = diff.negated().minus(memo);
-      if (state.advance && backToAdvance.greaterThan(0)) {
-        state.advance.applied = money(state, Dec.max(dec(state.advance.applied).minus(backToAdvance), 0));
-      }
-      if (memo.isZero()) continue;
-      state.creditMemos.push({ milestoneId: m.id, amount: money(state, memo), date: effectiveDate, amendmentVersion: state.version, originalInvoiceNumber: original?.number });
-      state.billed = money(state, dec(state.billed).minus(memo));
-      enqueue(state, { kind: 'issue_credit_memo', memoIndex: state.creditMemos.length - 1 });
-    } else {
-      addInvoice(state, { kind: 'supplementary', milestoneIds: [m.id], amount: money(state, diff), date: effectiveDate, originalInvoiceNumber: original?.number });
-      ms.status = 'invoiced';
+    rebill(state, before, m, ms, effectiveDate);
+  }
+}
+
+/** Accepted, invoice not out yet: it may have stopped (or started) billing, or its timing changed. */
+function replanPendingInvoice(state: ContractState, before: Milestone, m: Milestone, ms: MilestoneState, next: ContractTerms, effectiveDate: string): void {
+  if (bills(before) && !bills(m)) {
+    removeTimers(state, (t) => t.kind === 'invoice' && t.milestoneId === m.id);
+    state.heldInvoices = state.heldInvoices.filter((x) => x !== m.id);
+    ms.waiting = undefined;
+  } else if (!bills(before) && bills(m)) {
+    invoiceFallsDue(state, m.id, maxDate(effectiveDate, state.clock));
+  } else if (bills(m) && JSON.stringify(before.invoiceTiming) !== JSON.stringify(m.invoiceTiming)
+    && state.timers.some((t) => t.kind === 'invoice' && t.milestoneId === m.id)) {
+    // The schedule is re-planned: an invoice timer still pending follows the new timing.
+    removeTimers(state, (t) => t.kind === 'invoice' && t.milestoneId === m.id);
+    const timing = m.invoiceTiming;
+    if (timing.type === 'immediate') invoiceFallsDue(state, m.id, maxDate(effectiveDate, state.clock));
+    else {
+      const when = timing.type === 'days_after_acceptance' ? addDays(ms.acceptedOn!, timing.days) : nextBillingDay(ms.acceptedOn!, next.billingDay);
+      addTimer(state, 'invoice', when, `invoice ${m.id}`, m.id);
     }
   }
-  record(state, { kind: 'amend', via: 'update', date: effectiveDate, outcome: 'applied', reason: `version ${state.version}` });
-  // A moved date trigger already past fires at once.
-  fireDueTimers(state, state.clock);
-  return { outcome: 'applied', version: state.version };
+}
+
+/** A billed milestone whose billing amount changed: a credit memo for a decrease, a supplementary invoice for an increase. */
+function rebill(state: ContractState, before: Milestone, m: Milestone, ms: MilestoneState, effectiveDate: string): void {
+  const billing = (x: Milestone) => (bills(x) ? dec(x.amount) : new Dec(0));
+  const diff = billing(m).minus(billing(before));
+  if (diff.isZero()) return;
+  const original = state.invoices.find((i) => i.kind === 'milestone' && i.milestoneIds.includes(m.id));
+  if (diff.isNegative()) {
+    creditDecrease(state, m.id, diff.negated(), effectiveDate, original?.number);
+  } else {
+    addInvoice(state, { kind: 'supplementary', milestoneIds: [m.id], amount: money(state, diff), date: effectiveDate, originalInvoiceNumber: original?.number });
+    ms.status = 'invoiced';
+  }
+}
+
+/**
+ * A decrease of a billed milestone: never credit more than the milestone's invoices billed (net of
+ * earlier credit memos); what the advance covered goes back to the advance, unapplied.
+ */
+function creditDecrease(state: ContractState, milestoneId: string, decrease: InstanceType<typeof Dec>, effectiveDate: string, originalInvoiceNumber: string | undefined): void {
+  const netBilled = state.invoices.filter((i) => i.kind !== 'advance' && i.milestoneIds.includes(milestoneId)).reduce((a, i) => a.plus(i.amount), new Dec(0))
+    .minus(state.creditMemos.filter((c) => c.milestoneId === milestoneId).reduce((a, c) => a.plus(c.amount), new Dec(0)));
+  const memo = Dec.min(decrease, Dec.max(netBilled, 0));
+  const backToAdvance = decrease.minus(memo);
+  if (state.advance && backToAdvance.greaterThan(0)) {
+    state.advance.applied = money(state, Dec.max(dec(state.advance.applied).minus(backToAdvance), 0));
+  }
+  if (memo.isZero()) return;
+  state.creditMemos.push({ milestoneId, amount: money(state, memo), date: effectiveDate, amendmentVersion: state.version, originalInvoiceNumber });
+  state.billed = money(state, dec(state.billed).minus(memo));
+  enqueue(state, { kind: 'issue_credit_memo', memoIndex: state.creditMemos.length - 1 });
 }
 
 // ───────────────────────────── life ─────────────────────────────

@@ -1,4 +1,9 @@
 /** The API's answers, as the console reads them (docs/api.md; the OpenAPI document at /openapi.json). */
+import type { z } from 'zod';
+import type { ContractTerms } from '../../libs/domain/terms';
+import type {
+  actorSchema, failedStepSchema, invoiceSummarySchema, logEntrySchema, milestoneStateSchema, pendingTimerSchema, PublicContract,
+} from '../../services/gateway/public-state';
 
 export type Permission = 'read' | 'deliver' | 'approve' | 'manage';
 
@@ -24,140 +29,25 @@ export interface ContractListItem {
   startedAt?: string;
 }
 
-export interface Actor {
-  type: 'key' | 'webhook' | 'timer' | 'signal' | 'system';
-  name?: string;
-  role?: string;
-}
-
-export interface LogEntry {
-  seq: number;
-  on: string;
-  kind: string;
-  via: 'update' | 'signal' | 'timer';
-  actor?: Actor;
-  milestoneId?: string;
-  date?: string;
-  outcome: 'applied' | 'ignored' | 'refused';
-  code?: string;
-  reason?: string;
-}
-
-export type MilestoneStatus = 'planned' | 'completed' | 'declared' | 'rejected' | 'accepted' | 'invoiced' | 'covered' | 'paid' | 'cancelled';
-
-export interface MilestoneState {
-  id: string;
-  status: MilestoneStatus;
-  completedOn?: string;
-  declaredOn?: string;
-  acceptedOn?: string;
-  acceptance?: 'date' | 'event' | 'signoff' | 'deemed';
-  invoicedOn?: string;
-  invoiceNumbers: string[];
-  rejection?: { on: string; reason: string };
-  waiting?: 'awaiting_sequence' | 'customer_hold';
-  cancelledOn?: string;
-}
-
-export interface Trigger {
-  type: 'date' | 'event';
-  date?: string;
-  completion?: 'customer_signoff' | 'external_event' | 'vendor_declaration';
-  deemedAcceptanceDays?: number;
-}
-
-export interface MilestoneTerms {
-  id: string;
-  name: string;
-  description: string;
-  obligationId: string;
-  amount: string;
-  weight?: string;
-  billable?: boolean;
-  sequence: number;
-  trigger: Trigger;
-  plannedFinishDate?: string;
-  allowDateChange?: boolean;
-  invoiceTiming?: { type: string; days?: number };
-}
-
-export interface ObligationTerms {
-  id: string;
-  name: string;
-  ssp: string;
-  recognition: { method: string; [k: string]: unknown };
-}
-
-export interface Terms {
-  contractId: string;
-  customer: { id: string; name: string };
-  currency: string;
-  signedDate: string;
-  paymentTerms: string;
-  timezone?: string;
-  enforceSequence?: boolean;
-  obligations: ObligationTerms[];
-  milestones: MilestoneTerms[];
-  advanceBilling?: { amount: string; date: string };
-  sandbox?: { clockStart: string };
-}
-
-export interface InvoiceSummary {
-  number?: string;
-  kind: 'milestone' | 'advance' | 'supplementary';
-  milestoneIds: string[];
-  amount: string;
-  date: string;
-  dueDate: string;
-  termsVersion: number;
-  originalInvoiceNumber?: string;
-  paid: boolean;
-}
-
-export interface PendingTimer {
-  kind: 'advance' | 'acceptance' | 'invoice' | 'month_end';
-  date: string;
-  milestoneId?: string;
-  purpose: string;
-  deemed?: boolean;
-}
-
-export interface FailedStep {
-  id: string;
-  step: string;
-  effect: string;
-  code: string;
-  message: string;
-  on: string;
-  attempts: number;
-  status: 'failed' | 'retrying' | 'resolved';
-  resolution?: { on: string; reason: string };
-}
-
-export interface Contract {
-  contractId: string;
-  customerId: string;
-  currency: string;
-  sandbox: boolean;
-  clock: string;
-  status: 'active' | 'completed';
-  version: number;
-  versions: Array<{ version: number; effectiveDate: string; terms: Terms; cancelled: string[] }>;
-  milestones: Record<string, MilestoneState>;
-  invoices: InvoiceSummary[];
-  creditMemos: Array<{ number?: string; milestoneId: string; originalInvoiceNumber?: string; amount: string; date: string; amendmentVersion: number }>;
-  timers: PendingTimer[];
-  hold?: { since: string };
-  heldInvoices: string[];
-  advance?: { amount: string; issued: boolean; applied: string };
-  recognized: Record<string, string>;
-  recognizedTotal: string;
-  billed: string;
-  log: LogEntry[];
-  failedSteps: FailedStep[];
-  pendingEffects: number;
-  openFailures: number;
-}
+/*
+ * The contract's state and log in the API's public shape: the gateway's own zod schemas
+ * (services/gateway/public-state.ts) and terms (libs/domain/terms.ts), imported as types only —
+ * one definition, erased from the bundle.
+ */
+export type Actor = z.infer<typeof actorSchema>;
+export type LogEntry = z.infer<typeof logEntrySchema>;
+export type MilestoneState = z.infer<typeof milestoneStateSchema>;
+export type MilestoneStatus = MilestoneState['status'];
+export type InvoiceSummary = z.infer<typeof invoiceSummarySchema>;
+export type PendingTimer = z.infer<typeof pendingTimerSchema>;
+export type FailedStep = z.infer<typeof failedStepSchema>;
+export type Terms = ContractTerms;
+export type MilestoneTerms = Terms['milestones'][number];
+export type ObligationTerms = Terms['obligations'][number];
+export type Trigger = MilestoneTerms['trigger'];
+export type Contract = Omit<PublicContract, 'versions'> & {
+  versions: Array<Omit<PublicContract['versions'][number], 'terms'> & { terms: Terms }>;
+};
 
 /** `GET /contracts/:id/invoices` items (the invoicing service's invoice, with AR's figures). */
 export interface Invoice {

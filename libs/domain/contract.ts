@@ -2,11 +2,13 @@
  * The contract workflow's state and message payloads: plain serialisable data (no Map, Set or
  * class instances), so it survives continue-as-new exactly. Types only plus pure helpers.
  */
+import type { PostingProgress } from '../contracts/revenue';
 import type { AmendInput } from './amendment';
 import type { EventInput } from './events';
 import type { ContractTerms } from './terms';
 
-export type { AmendInput };
+export type { AmendInput, PostingProgress };
+export type { AdvanceClockInput, CostReportInput, DatedInput, MilestoneEventInput, RejectInput, StepInput } from './inputs';
 
 export type MilestoneStatus =
   | 'planned' | 'completed' | 'declared' | 'rejected' | 'accepted'
@@ -89,12 +91,6 @@ export interface LogEntry {
   actor?: Actor;
 }
 
-export interface ProgressFacts {
-  accepted?: string[];
-  cost?: { obligationId: string; amount: string };
-  ratableThrough?: string;
-}
-
 /**
  * The calls an effect makes, in order. Each is its own tracked step: a step a service refuses for
  * good is recorded (`failedSteps`) and the steps that do not depend on it still run.
@@ -133,9 +129,9 @@ export type StepResult =
 /** Side effects the workflow owes the services, kept in state until done (an outbox). */
 export type Effect = (
   | { id: number; kind: 'register_plan'; version: number; effectiveDate: string }
-  | { id: number; kind: 'issue_invoice'; invoiceIndex: number; progress?: ProgressFacts }
+  | { id: number; kind: 'issue_invoice'; invoiceIndex: number; progress?: PostingProgress }
   | { id: number; kind: 'issue_credit_memo'; memoIndex: number }
-  | { id: number; kind: 'post_progress'; date: string; source: { type: 'milestone' | 'cost' | 'ratable_month'; ref: string }; progress: ProgressFacts; key: string }
+  | { id: number; kind: 'post_progress'; date: string; source: { type: 'milestone' | 'cost' | 'ratable_month'; ref: string }; progress: PostingProgress; key: string }
   /** Since 'outbound-events': an event the workflow itself knows of (`milestone.accepted`), handed to the gateway. */
   | { id: number; kind: 'announce'; event: EventInput }
 ) & {
@@ -217,31 +213,6 @@ export interface ContractWorkflowInput {
   resume?: ContractState;
 }
 
-export interface MilestoneEventInput {
-  milestoneId: string;
-  /** Business date of the fact (default: today on the contract's clock). */
-  date?: string;
-}
-
-export interface RejectInput extends MilestoneEventInput {
-  reason: string;
-}
-
-export interface CostReportInput {
-  obligationId: string;
-  /** Cost incurred (an increment), decimal string. */
-  amount: string;
-  date?: string;
-}
-
-export interface DatedInput {
-  date?: string;
-}
-
-export interface AdvanceClockInput {
-  to: string;
-}
-
 /** Failed steps nobody has retried or resolved yet (the reconciliation report counts them). */
 export function openFailedSteps(state: Pick<ContractState, 'failedSteps'>): FailedStep[] {
   return (state.failedSteps ?? []).filter((f) => f.status !== 'resolved');
@@ -250,12 +221,6 @@ export function openFailedSteps(state: Pick<ContractState, 'failedSteps'>): Fail
 /** Open failed steps plus whole effects that failed before steps were tracked. */
 export function openFailureCount(state: Pick<ContractState, 'failedSteps' | 'failedEffects'>): number {
   return openFailedSteps(state).length + (state.failedEffects?.length ?? 0);
-}
-
-export interface StepInput {
-  stepId: string;
-  /** Why finance resolved it by hand (resolve only). */
-  reason?: string;
 }
 
 export interface UpdateOutcome {

@@ -46,8 +46,15 @@ export function isTemporalUnavailable(err: unknown): boolean {
   return false;
 }
 
-/** Turns a Temporal failure into the API's error: refusals keep their code, unknown ids are 404. */
+/**
+ * Turns a Temporal failure into the API's error, by type and code, never by message text: a
+ * refusal (an `ApplicationFailure` typed with a DESIGN code) keeps its code; `WorkflowNotFoundError`
+ * (gRPC NOT_FOUND) is 404 — also what the SDK throws for an update sent to a completed contract
+ * (the server's "workflow execution already completed" is NOT_FOUND), which `send` then tells
+ * apart by the execution's status; a gRPC code meaning "no answer" is 503.
+ */
 export function toAppError(err: unknown, contractId: string): unknown {
+  // By name too: an error from another copy of the SDK package is not `instanceof` this one's class.
   if (err instanceof WorkflowNotFoundError || (err as { name?: string })?.name === 'WorkflowNotFoundError') {
     return new AppError('not_found', `no contract ${contractId}`);
   }
@@ -55,10 +62,6 @@ export function toAppError(err: unknown, contractId: string): unknown {
   while (cause && !(cause instanceof ApplicationFailure) && (cause as { cause?: unknown }).cause) cause = (cause as { cause?: unknown }).cause;
   if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) {
     return new AppError(cause.type, cause.message, cause.details?.[0]);
-  }
-  const message = (err as Error)?.message ?? '';
-  if (/workflow execution already completed/i.test(message)) {
-    return new AppError('not_allowed_in_state', `contract ${contractId} is completed`);
   }
   if (isTemporalUnavailable(err)) {
     return new UnavailableError(`Temporal did not answer about contract ${contractId}; retry later`, { reason: 'temporal_unavailable' });

@@ -260,6 +260,28 @@ export function documentOperations(deps: GatewayDeps, options: DocumentOptions =
     return { data: r.data, ...(r.nextCursor ? { nextCursor: r.nextCursor } : {}) };
   }
 
+  /**
+   * A contract's or a customer's invoices or credit memos, a page at a time: a contract that does
+   * not exist (or is out of the key's scope) is 404; a customer list is the key's own customer.
+   */
+  function documentList(scope: 'contract' | 'customer', list: '/invoices' | '/credit-memos', operationId: string, summary: string, query: z.ZodObject, schema: z.ZodType): GatewayOperation {
+    const what = list === '/invoices' ? 'invoices' : 'credit memos';
+    return {
+      method: 'get', path: scope === 'contract' ? `/contracts/:id${list}` : `/customers/:customerId${list}`, operationId, tags: ['documents'],
+      summary, query, access: read,
+      responses: { 200: { description: `a page of ${what}`, schema } },
+      async handler(req, res) {
+        const q = validate(query, req.query, 'query') as Record<string, string | number | undefined>;
+        if (scope === 'customer') {
+          res.json(await page(list, { ...q, customerId: customerFor(req) }));
+          return;
+        }
+        await contracts.customerOf(req.params.id as string); // 404 for a contract that does not exist
+        res.json(await page(list, { ...q, contractId: req.params.id as string }));
+      },
+    };
+  }
+
   return [
     invoiceOp('/invoices/:number.pdf', 'pdf', 'getInvoicePdf', 'The printable invoice as PDF'),
     invoiceOp('/invoices/:number.html', 'html', 'getInvoiceHtml', 'The printable invoice as HTML'),
@@ -267,48 +289,11 @@ export function documentOperations(deps: GatewayDeps, options: DocumentOptions =
     memoOp('/credit-memos/:number.pdf', 'pdf', 'getCreditMemoPdf', 'The printable credit memo as PDF'),
     memoOp('/credit-memos/:number.html', 'html', 'getCreditMemoHtml', 'The printable credit memo as HTML'),
     memoOp('/credit-memos/:number', undefined, 'getCreditMemo', 'A credit memo by its number (JSON, HTML or PDF)'),
-    {
-      method: 'get', path: '/contracts/:id/invoices', operationId: 'listContractInvoices', tags: ['documents'],
-      summary: 'The contract\'s invoices in issue order, a page at a time', query: contractInvoicesQuery, access: read,
-      responses: { 200: { description: 'a page of invoices', schema: invoicePageSchema } },
-      async handler(req, res) {
-        const q = validate(contractInvoicesQuery, req.query, 'query');
-        await contracts.customerOf(req.params.id as string); // 404 for a contract that does not exist
-        res.json(await page('/invoices', { ...q, contractId: req.params.id as string }));
-      },
-    },
-    {
-      method: 'get', path: '/contracts/:id/credit-memos', operationId: 'listContractCreditMemos', tags: ['documents'],
-      summary: 'The contract\'s credit memos in issue order, a page at a time', query: contractMemosQuery, access: read,
-      responses: { 200: { description: 'a page of credit memos', schema: creditMemoPageSchema } },
-      async handler(req, res) {
-        const q = validate(contractMemosQuery, req.query, 'query');
-        await contracts.customerOf(req.params.id as string);
-        res.json(await page('/credit-memos', { ...q, contractId: req.params.id as string }));
-      },
-    },
-    {
-      method: 'get', path: '/customers/:customerId/invoices', operationId: 'listCustomerInvoices', tags: ['documents'],
-      summary: 'A customer\'s invoices across contracts in issue order, a page at a time (real ones; `sandbox=true` for test documents)',
-      query: customerInvoicesQuery, access: read,
-      responses: { 200: { description: 'a page of invoices', schema: invoicePageSchema } },
-      async handler(req, res) {
-        const customerId = customerFor(req);
-        const q = validate(customerInvoicesQuery, req.query, 'query');
-        res.json(await page('/invoices', { ...q, customerId }));
-      },
-    },
-    {
-      method: 'get', path: '/customers/:customerId/credit-memos', operationId: 'listCustomerCreditMemos', tags: ['documents'],
-      summary: 'A customer\'s credit memos across contracts in issue order, a page at a time',
-      query: customerMemosQuery, access: read,
-      responses: { 200: { description: 'a page of credit memos', schema: creditMemoPageSchema } },
-      async handler(req, res) {
-        const customerId = customerFor(req);
-        const q = validate(customerMemosQuery, req.query, 'query');
-        res.json(await page('/credit-memos', { ...q, customerId }));
-      },
-    },
+    documentList('contract', '/invoices', 'listContractInvoices', 'The contract\'s invoices in issue order, a page at a time', contractInvoicesQuery, invoicePageSchema),
+    documentList('contract', '/credit-memos', 'listContractCreditMemos', 'The contract\'s credit memos in issue order, a page at a time', contractMemosQuery, creditMemoPageSchema),
+    documentList('customer', '/invoices', 'listCustomerInvoices',
+      'A customer\'s invoices across contracts in issue order, a page at a time (real ones; `sandbox=true` for test documents)', customerInvoicesQuery, invoicePageSchema),
+    documentList('customer', '/credit-memos', 'listCustomerCreditMemos', 'A customer\'s credit memos across contracts in issue order, a page at a time', customerMemosQuery, creditMemoPageSchema),
     {
       method: 'get', path: '/customers/:customerId/credit', operationId: 'getCustomerCredit', tags: ['receivables'],
       summary: 'A customer\'s credit (over-payments, excess credit memos): lot by lot and in total', query: creditQuery, access: read,

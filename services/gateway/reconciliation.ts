@@ -1,10 +1,16 @@
 /**
  * The reconciliation report (DESIGN §10): what the contract workflow, invoicing, AR and the revenue
- * ledger each say, side by side, with the variance of every invariant. Pure: the route gathers the
- * figures, this compares them.
+ * ledger each say, side by side, with the variance of every invariant. `reconcile` is pure (it
+ * compares the figures); `createReconciliationUseCase` gathers them from the workflow and the
+ * three services.
  */
 import { transactionPrice } from '../../libs/accounting';
+import type { Receivable } from '../../libs/contracts/ar';
+import type { CreditMemo, Invoice } from '../../libs/contracts/invoicing';
+import type { Balances } from '../../libs/contracts/revenue';
 import type { ContractState } from '../../libs/domain/contract';
+import type { ServiceClient } from '../../libs/service-client';
+import type { ContractUseCases } from './contracts';
 import { currentTerms, currentVersion, openFailureCount } from '../../libs/domain/contract';
 import { Dec, dec, formatMoney, sumMoney } from '../../libs/money';
 
@@ -13,7 +19,7 @@ export interface ReconciliationInputs {
   invoices: Array<{ total: string }>;
   creditMemos: Array<{ total: string }>;
   receivables: Array<{ amount: string; creditedAmount?: string }>;
-  balances: { ar: string; unbilled_ar: string; deferred_revenue: string; revenue: string; cash: string };
+  balances: Balances;
   trialBalanced: boolean;
 }
 
@@ -70,4 +76,33 @@ export function reconcile(input: ReconciliationInputs): { contractId: string; ok
   });
   checks.push({ name: 'every journal entry balances (trial balance)', ok: input.trialBalanced, expected: 'balanced', actual: input.trialBalanced ? 'balanced' : 'unbalanced', variance: m(new Dec(0)) });
   return { contractId: state.contractId, ok: checks.every((c) => c.ok), checks };
+}
+
+export type ReconciliationReport = ReturnType<typeof reconcile>;
+
+/**
+ * Reads what each part says about the contract — its state, invoicing's invoices and credit memos,
+ * AR's receivables, the ledger's balances and trial balance — and reconciles them.
+ */
+export function createReconciliationUseCase(deps: {
+  contracts: ContractUseCases;
+  services: { invoicing: ServiceClient; revenue: ServiceClient; ar: ServiceClient };
+}) {
+  return async function reconciliationOf(contractId: string): Promise<{ state: ContractState; report: ReconciliationReport }> {
+    const { contracts, services } = deps;
+    const state = await contracts.state(contractId);
+    const scope = { contractId: state.contractId, sandbox: String(state.sandbox), limit: '500' };
+    const ledger = { contractId: state.contractId, sandbox: String(state.sandbox) };
+    const [invoices, creditMemos, receivables, balances, trial] = await Promise.all([
+      services.invoicing.get<{ data: Invoice[] }>('/invoices', scope),
+      services.invoicing.get<{ data: CreditMemo[] }>('/credit-memos', scope),
+      services.ar.get<{ data: Receivable[] }>('/receivables', scope),
+      services.revenue.get<{ balances: Balances }>('/reports/balances', ledger),
+      services.revenue.get<{ balanced: boolean }>('/reports/trial-balance', ledger),
+    ]);
+    const report = reconcile({
+      state, invoices: invoices.data, creditMemos: creditMemos.data, receivables: receivables.data, balances: balances.balances, trialBalanced: trial.balanced,
+    });
+    return { state, report };
+  };
 }

@@ -7,21 +7,21 @@
  * or claim) → validation (400) → the use case. A refusal at any step changes nothing.
  */
 import { mergeAmendment, type AmendmentChanges } from '../../libs/domain/amendment';
-import { randomUUID } from 'node:crypto';
-import { reconcile, type ReconciliationInputs } from './reconciliation';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
 import { authorize, verifyWebhook, type Authenticator, type Permission, type Principal, type WebhookSource } from '../../libs/auth';
-import { dateInZone, maxDate } from '../../libs/dates';
 import { currentTerms, type Actor, type ContractState } from '../../libs/domain/contract';
 import { AppError } from '../../libs/domain/errors';
 import { contractTermsSchema, hasPositiveSsp, SSP_ABOVE_ZERO } from '../../libs/domain/terms';
 import { validate } from '../../libs/http';
 import type { OpenApiOperation } from '../../libs/openapi';
 import type { ServiceClient } from '../../libs/service-client';
-import { REPORT_NAMES } from '../revenue/api';
+import { REPORT_NAMES, type JournalEntry } from '../../libs/contracts/revenue';
 import type { ActivityRecorder } from './console-api';
 import type { ContractOperation, ContractUseCases } from './contracts';
+import { createPaymentUseCases } from './payments';
+import { createPeriodUseCases } from './periods';
+import { createReconciliationUseCase } from './reconciliation';
 import { publicAnswer, publicContract } from './public-state';
 import type { IdempotencyRepository } from './data/idempotency';
 import { idempotencyGuard, idempotencyKeyOf } from './idempotency';
@@ -31,7 +31,7 @@ import {
 } from './responses';
 import {
   amendBody, amendBodyFor, clockBody, closePeriodBody, costBody, costBodyFor, datedBody, deliveryWebhookBody, listContractsQuery, logQuery, offsetCursor, offsetOf, pageQuery, paymentBody,
-  paymentBodyFor, rejectBody, stepBody,
+  rejectBody, stepBody,
 } from './schemas';
 
 /**
@@ -88,6 +88,10 @@ const contractId = (req: Request) => req.params.id as string;
 
 export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
   const { contracts, services } = deps;
+  // The use cases read `deps.services` when called (the OpenAPI document lists the operations without any).
+  const payments = createPaymentUseCases(deps);
+  const periods = createPeriodUseCases(deps);
+  const reconciliationOf = createReconciliationUseCase(deps);
   /** Sends an update for the request's contract as the caller; answers in the public shape (with what it caused). */
   const send = async (req: Request, op: ContractOperation, input: unknown) => publicAnswer(await contracts.send(contractId(req), op, input, { ...updateIdOf(req), actor: actorOf(req) }));
 
@@ -236,32 +240,7 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
         422: { description: 'the payment date is after today on the contract\'s clock', codes: ['future_date'] },
       },
       async handler(req, res) {
-        validate(paymentBody, body(req));
-        const state = await contracts.state(contractId(req));
-        const b = validate(paymentBodyFor(state.currency), body(req));
-        const today = todayOf(state);
-        if (b.date !== undefined && b.date > today) {
-          throw new AppError('future_date', `payment date ${b.date} is after today (${today}) on contract ${state.contractId}'s clock`, [
-            { path: 'body.date', message: `must not be after ${today}` },
-          ]);
-        }
-        const invoiceNumbers = b.invoiceNumbers ?? state.invoices
-          .filter((i) => i.number !== undefined && (b.invoiceFor === undefined || i.milestoneIds.includes(b.invoiceFor)))
-          .map((i) => i.number!);
-        if (b.invoiceFor !== undefined && invoiceNumbers.length === 0) {
-          throw new AppError('not_found', `contract ${state.contractId} has no invoice for ${b.invoiceFor}`);
-        }
-        const date = b.date ?? state.clock;
-        const clientKey = req.get('idempotency-key');
-        // Without an Idempotency-Key two equal payments are two payments (Stripe's semantics): only
-        // the caller can say that a request is a retry.
-        const key = clientKey !== undefined
-          ? `${state.contractId}:payment:${req.principal?.name ?? 'anonymous'}:${clientKey}`
-          : `${state.contractId}:payment:${randomUUID()}`;
-        res.status(201).json(await services.ar.post('/payments', {
-          customerId: state.customerId, currency: state.currency, date, amount: b.amount, invoiceNumbers,
-          contractId: state.contractId, sandbox: state.sandbox,
-        }, { idempotencyKey: key }));
+        res.status(201).json(await payments.record(contractId(req), body(req), { name: req.principal?.name, idempotencyKey: req.get('idempotency-key') }));
       },
     },
     {
@@ -277,10 +256,7 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
         409: { description: 'the month has not ended on the contract\'s clock', codes: ['not_allowed_in_state'] },
       },
       async handler(req, res) {
-        const b = validate(closePeriodBody, body(req));
-        const state = await contracts.state(contractId(req));
-        res.json(await services.revenue.post('/periods/close', { period: b.period, sandbox: state.sandbox, contractId: state.contractId, asOf: state.clock },
-          { idempotencyKey: `${state.contractId}:close:${b.period}` }));
+        res.json(await periods.close(contractId(req), body(req)));
       },
     },
     read({
@@ -302,18 +278,7 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
       res.status(answer.status).send(answer.text);
     }, reportQuerySchema),
     read({ path: '/contracts/:id/reconciliation', operationId: 'getReconciliation', tags: ['reports'], responses: { 200: { description: 'the checks and their variances', schema: reconciliationSchema } } }, 'Reconciliation report: the workflow, invoicing, AR and the ledger side by side, with variances (DESIGN §10)', async (req, res) => {
-      const state = await contracts.state(contractId(req));
-      const scope = { contractId: state.contractId, sandbox: String(state.sandbox), limit: '500' };
-      const [invoices, creditMemos, receivables, balances, trial] = await Promise.all([
-        services.invoicing.get<{ data: Array<{ total: string }> }>('/invoices', scope),
-        services.invoicing.get<{ data: Array<{ total: string }> }>('/credit-memos', scope),
-        services.ar.get<{ data: Array<{ amount: string; creditedAmount?: string }> }>('/receivables', scope),
-        services.revenue.get<{ balances: ReconciliationInputs['balances'] }>('/reports/balances', { contractId: state.contractId, sandbox: String(state.sandbox) }),
-        services.revenue.get<{ balanced: boolean }>('/reports/trial-balance', { contractId: state.contractId, sandbox: String(state.sandbox) }),
-      ]);
-      const report = reconcile({
-        state, invoices: invoices.data, creditMemos: creditMemos.data, receivables: receivables.data, balances: balances.balances, trialBalanced: trial.balanced,
-      });
+      const { state, report } = await reconciliationOf(contractId(req));
       deps.activity?.reconciled(state, report);
       res.json(report);
     }),
@@ -322,7 +287,7 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
       const offset = offsetOf(q.cursor);
       const state = await contracts.state(contractId(req));
       // One more than asked: whether a next page exists.
-      const page = await services.revenue.get<{ data: unknown[] }>('/entries', { contractId: state.contractId, sandbox: String(state.sandbox), limit: String(q.limit + 1), offset: String(offset) });
+      const page = await services.revenue.get<{ data: JournalEntry[] }>('/entries', { contractId: state.contractId, sandbox: String(state.sandbox), limit: String(q.limit + 1), offset: String(offset) });
       res.json({ data: page.data.slice(0, q.limit), ...(page.data.length > q.limit ? { nextCursor: offsetCursor(offset + q.limit) } : {}) });
     }, pageQuery.strict()),
     {
@@ -359,11 +324,6 @@ declare module 'express-serve-static-core' {
     webhookEvent?: WebhookEvent;
     rawBody?: Buffer;
   }
-}
-
-/** Today on the contract's clock: a sandbox's own clock; otherwise the date in its timezone (never before the clock). */
-function todayOf(state: ContractState): string {
-  return state.sandbox ? state.clock : maxDate(state.clock, dateInZone(Date.now(), currentTerms(state).timezone));
 }
 
 /**

@@ -1,6 +1,7 @@
 /** Request bodies of the public API (zod): the one definition validation and docs come from. */
 import { z } from 'zod';
 import { AppError } from '../../libs/domain/errors';
+import { costBodyOf } from '../../libs/domain/inputs';
 import {
   businessDate, calendarMonth, dayCount, factDate, invoiceTimingSchema, money, recognitionSchemaFor, sequenceNumber, triggerSchema,
   versionNumber, weightString,
@@ -26,12 +27,10 @@ function perCurrency<T>(make: (currency?: string) => T): (currency?: string) => 
 
 const idField = z.string().min(1).max(100);
 
-/** Dates of facts: not after today on the contract's clock (`future_date`, checked by who knows today). */
-export const datedBody = z.object({ date: factDate.optional() }).strict();
-export const rejectBody = z.object({ date: factDate.optional(), reason: z.string().min(1).max(2000) }).strict();
-export const costBodyFor = perCurrency((currency) => z.object({ obligationId: idField, amount: money({ currency }), date: factDate.optional() }).strict());
+/** The workflow's message inputs (libs/domain/inputs.ts) are these bodies: defined once there. */
+export { clockBody, datedBody, rejectBody, stepBody } from '../../libs/domain/inputs';
+export const costBodyFor = perCurrency(costBodyOf);
 export const costBody = costBodyFor();
-export const clockBody = z.object({ to: businessDate }).strict();
 
 /** Amendment changes: shapes are checked here; the business rules (invalid_amendment) in the workflow. */
 export const amendBodyFor = perCurrency((currency) => z.object({
@@ -124,5 +123,3 @@ export const deliveryWebhookBody = z.discriminatedUnion('type', [
   z.object({ eventId: idField, type: z.literal('cost'), contractId: idField, obligationId: idField, amount: money(), date: factDate.optional() }).strict(),
 ]);
 
-/** Body of a failed-step action: why finance resolved it by hand (resolve only). */
-export const stepBody = z.object({ reason: z.string().min(1).max(2000).optional() }).strict();

@@ -9,6 +9,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../libs/config';
+import { createHttpClient } from '../../libs/http-client';
 import { createLogger } from '../../libs/logger';
 import { startSystem, type RunningSystem } from '../../deploy/local/system';
 
@@ -65,12 +66,15 @@ const INTERNAL_SERVICES = new Set(['invoicing', 'revenue', 'ar']);
 /** Origin → whether an internal service answers there (from its `/healthz`). */
 const internalOrigins = new Map<string, boolean>();
 
+/** The one HTTP client (libs/http-client.ts); every helper here goes through it. */
+const client = createHttpClient();
+
 async function isInternalService(origin: string, fresh = false): Promise<boolean> {
   const known = fresh ? undefined : internalOrigins.get(origin);
   if (known !== undefined) return known;
   try {
-    const res = await fetch(`${origin}/healthz`);
-    const internal = res.ok && INTERNAL_SERVICES.has(((await res.json()) as { service?: string })?.service ?? '');
+    const res = await client.request('GET', `${origin}/healthz`);
+    const internal = res.ok && INTERNAL_SERVICES.has((res.json as { service?: string } | undefined)?.service ?? '');
     internalOrigins.set(origin, internal);
     return internal;
   } catch {
@@ -80,27 +84,18 @@ async function isInternalService(origin: string, fresh = false): Promise<boolean
 
 /**
  * JSON over HTTP, returning status, headers and body, for asserting on every part. To an internal
- * service it sends the test service credential, unless `headers` has its own `authorization`.
+ * service it sends the test service credential, unless `headers` has its own `authorization`. A
+ * thin wrapper over the one HTTP client: a string body is sent as it is.
  */
 export async function http<T = any>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
   const ownCredential = Object.keys(headers).some((h) => h.toLowerCase() === 'authorization');
   const origin = new URL(url).origin;
-  const send = (credential: boolean) => fetch(url, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(credential ? serviceHeaders() : {}), ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
+  const send = (credential: boolean) => client.request(method, url, { body, headers: { ...(credential ? serviceHeaders() : {}), ...headers } });
   const credential = !ownCredential && (await isInternalService(origin));
   let res = await send(credential);
   // A port first seen as something else may now be a service (ports are reused between systems).
-  if (res.status === 401 && !credential && !ownCredential && (await isInternalService(origin, true))) {
-    await res.arrayBuffer();
-    res = await send(true);
-  }
-  const text = await res.text();
-  let json: any;
-  try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
-  return { status: res.status, headers: res.headers, body: json as T, text };
+  if (res.status === 401 && !credential && !ownCredential && (await isInternalService(origin, true))) res = await send(true);
+  return { status: res.status, headers: res.headers, body: res.json as T, text: res.text };
 }
 
 /**

@@ -1,0 +1,28 @@
+/**
+ * The inputs of the contract workflow's messages, defined once as zod schemas: the gateway
+ * validates request bodies with them (services/gateway/schemas.ts) and the workflow's message
+ * types are inferred from them (libs/domain/contract.ts, `import type` only in workflow code).
+ * A body names what the path does not (the milestone, the failed step).
+ */
+import { z } from 'zod';
+import { businessDate, factDate, money } from './terms';
+
+const idField = z.string().min(1).max(100);
+
+/** Dates of facts: not after today on the contract's clock (`future_date`, checked by who knows today). */
+export const datedBody = z.object({ date: factDate.optional() }).strict();
+export const rejectBody = z.object({ date: factDate.optional(), reason: z.string().min(1).max(2000) }).strict();
+/** A cost report; `currency` also checks the amount's minor units (the gateway passes the contract's). */
+export const costBodyOf = (currency?: string) => z.object({ obligationId: idField, amount: money({ currency }), date: factDate.optional() }).strict();
+export const clockBody = z.object({ to: businessDate }).strict();
+/** A failed-step action: why finance resolved it by hand (resolve only). */
+export const stepBody = z.object({ reason: z.string().min(1).max(2000).optional() }).strict();
+
+export type DatedInput = z.infer<typeof datedBody>;
+/** A milestone event: the body plus the milestone the path names. */
+export type MilestoneEventInput = DatedInput & { milestoneId: string };
+export type RejectInput = z.infer<typeof rejectBody> & { milestoneId: string };
+/** Cost incurred (an increment) on a cost-input obligation, a decimal string. */
+export type CostReportInput = z.infer<ReturnType<typeof costBodyOf>>;
+export type AdvanceClockInput = z.infer<typeof clockBody>;
+export type StepInput = z.infer<typeof stepBody> & { stepId: string };
