@@ -3,23 +3,11 @@
  * one. Pure (no zod, no Node): the workflow applies it, and the gateway uses the same merge to
  * validate the merged terms field by field before sending the update.
  */
+import type { AmendInput, AmendmentChanges } from './inputs';
 import type { ContractTerms, Milestone, Obligation } from './terms';
 
-export interface AmendmentChanges {
-  /** Known id: change the given fields; unknown id: a whole new milestone. */
-  milestones?: Array<Partial<Milestone> & { id: string }>;
-  /** Cancel unaccepted milestones. */
-  cancel?: string[];
-  /** Known id: change the given fields (recognition fields merge); unknown id: a new obligation. */
-  obligations?: Array<Partial<Obligation> & { id: string }>;
-}
-
-export interface AmendInput {
-  baseVersion: number;
-  /** Business date the amendment takes effect (default: today on the contract's clock). */
-  effectiveDate?: string;
-  changes: AmendmentChanges;
-}
+/** An amendment's input: defined once with the gateway's body schema (libs/domain/inputs.ts). */
+export type { AmendInput, AmendmentChanges };
 
 type Tagged = { type?: string; method?: string } & Record<string, unknown>;
 

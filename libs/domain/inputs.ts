@@ -5,7 +5,9 @@
  * A body names what the path does not (the milestone, the failed step).
  */
 import { z } from 'zod';
-import { businessDate, factDate, money } from './terms';
+import {
+  businessDate, dayCount, factDate, invoiceTimingSchema, money, recognitionSchemaFor, sequenceNumber, triggerSchema, versionNumber, weightString,
+} from './terms';
 
 const idField = z.string().min(1).max(100);
 
@@ -17,6 +19,47 @@ export const costBodyOf = (currency?: string) => z.object({ obligationId: idFiel
 export const clockBody = z.object({ to: businessDate }).strict();
 /** A failed-step action: why finance resolved it by hand (resolve only). */
 export const stepBody = z.object({ reason: z.string().min(1).max(2000).optional() }).strict();
+
+/**
+ * An amendment: the changes by id (a known id changes the given fields — a trigger or recognition
+ * may name only the fields it changes —, an unknown id is a new milestone or obligation), the
+ * milestones to cancel. `currency` also checks the amounts' minor units.
+ */
+export const amendBodyOf = (currency?: string) => z.object({
+  baseVersion: versionNumber,
+  effectiveDate: factDate.optional(),
+  changes: z.object({
+    milestones: z.array(z.object({
+      id: idField,
+      name: z.string().min(1).max(200).optional(),
+      description: z.string().min(1).max(2000).optional(),
+      obligationId: idField.optional(),
+      amount: money({ currency, allowNegative: true }).optional(),
+      weight: weightString.optional(),
+      billable: z.boolean().optional(),
+      sequence: sequenceNumber.optional(),
+      trigger: z.union([triggerSchema, z.object({ date: businessDate }).strict(), z.object({ deemedAcceptanceDays: dayCount }).strict()]).optional(),
+      plannedFinishDate: businessDate.optional(),
+      allowDateChange: z.boolean().optional(),
+      invoiceTiming: invoiceTimingSchema.optional(),
+    }).strict()).max(500).optional(),
+    cancel: z.array(idField).max(500).optional(),
+    obligations: z.array(z.object({
+      id: idField,
+      name: z.string().min(1).max(200).optional(),
+      ssp: money({ currency, allowNegative: true }).optional(),
+      recognition: z.union([
+        recognitionSchemaFor(currency),
+        z.object({ estimatedTotalCost: money({ currency }) }).strict(),
+        z.object({ startDate: businessDate.optional(), endDate: businessDate.optional() }).strict(),
+        z.object({ satisfiedBy: idField }).strict(),
+      ]).optional(),
+    }).strict()).max(100).optional(),
+  }).strict(),
+}).strict();
+
+export type AmendInput = z.infer<ReturnType<typeof amendBodyOf>>;
+export type AmendmentChanges = AmendInput['changes'];
 
 export type DatedInput = z.infer<typeof datedBody>;
 /** A milestone event: the body plus the milestone the path names. */

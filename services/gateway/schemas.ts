@@ -1,11 +1,8 @@
 /** Request bodies of the public API (zod): the one definition validation and docs come from. */
 import { z } from 'zod';
 import { AppError } from '../../libs/domain/errors';
-import { costBodyOf } from '../../libs/domain/inputs';
-import {
-  businessDate, calendarMonth, dayCount, factDate, invoiceTimingSchema, money, recognitionSchemaFor, sequenceNumber, triggerSchema,
-  versionNumber, weightString,
-} from '../../libs/domain/terms';
+import { amendBodyOf, costBodyOf } from '../../libs/domain/inputs';
+import { calendarMonth, factDate, money } from '../../libs/domain/terms';
 
 /**
  * Bodies with money but no currency of their own come as `xFor(currency)`: `xFor()` checks the
@@ -32,39 +29,8 @@ export { clockBody, datedBody, rejectBody, stepBody } from '../../libs/domain/in
 export const costBodyFor = perCurrency(costBodyOf);
 export const costBody = costBodyFor();
 
-/** Amendment changes: shapes are checked here; the business rules (invalid_amendment) in the workflow. */
-export const amendBodyFor = perCurrency((currency) => z.object({
-  baseVersion: versionNumber,
-  effectiveDate: factDate.optional(),
-  changes: z.object({
-    milestones: z.array(z.object({
-      id: idField,
-      name: z.string().min(1).max(200).optional(),
-      description: z.string().min(1).max(2000).optional(),
-      obligationId: idField.optional(),
-      amount: money({ currency, allowNegative: true }).optional(),
-      weight: weightString.optional(),
-      billable: z.boolean().optional(),
-      sequence: sequenceNumber.optional(),
-      trigger: z.union([triggerSchema, z.object({ date: businessDate }).strict(), z.object({ deemedAcceptanceDays: dayCount }).strict()]).optional(),
-      plannedFinishDate: businessDate.optional(),
-      allowDateChange: z.boolean().optional(),
-      invoiceTiming: invoiceTimingSchema.optional(),
-    }).strict()).max(500).optional(),
-    cancel: z.array(idField).max(500).optional(),
-    obligations: z.array(z.object({
-      id: idField,
-      name: z.string().min(1).max(200).optional(),
-      ssp: money({ currency, allowNegative: true }).optional(),
-      recognition: z.union([
-        recognitionSchemaFor(currency),
-        z.object({ estimatedTotalCost: money({ currency }) }).strict(),
-        z.object({ startDate: businessDate.optional(), endDate: businessDate.optional() }).strict(),
-        z.object({ satisfiedBy: idField }).strict(),
-      ]).optional(),
-    }).strict()).max(100).optional(),
-  }).strict(),
-}).strict());
+/** Amendment changes (libs/domain/inputs.ts): shapes are checked here; the business rules (invalid_amendment) in the workflow. */
+export const amendBodyFor = perCurrency(amendBodyOf);
 export const amendBody = amendBodyFor();
 
 export const paymentBodyFor = perCurrency((currency) => z.object({
