@@ -218,40 +218,33 @@ export function documentOperations(deps: GatewayDeps, options: DocumentOptions =
     return creditMemoDocument({ creditMemo: memo, seller: options.seller, ...(original ? { original } : {}) });
   }
 
-  const invoiceOp = (path: string, fixed: Format | undefined, operationId: string, summary: string): GatewayOperation => ({
-    method: 'get', path, operationId, tags: ['documents'], summary,
-    ...(fixed ? {} : { query: documentQuery }),
-    access: read,
-    responses: fixed === undefined
-      ? { 200: { description: 'the invoice (JSON); the printable document with `format=html|pdf` or `Accept: text/html|application/pdf`', schema: invoiceSchema, alternatives: PRINTABLE } }
-      : { 200: { description: `the printable invoice (${fixed.toUpperCase()})`, schema: fixed === 'pdf' ? z.string().meta({ format: 'binary' }) : z.string(), contentType: fixed === 'pdf' ? 'application/pdf' : 'text/html' } },
-    async handler(req, res) {
-      const format = fixed ?? formatOf(req);
-      const invoice = await invoiceFor(req, req.params.number as string);
-      if (format === 'json') {
-        res.json(invoice);
-        return;
-      }
-      await sendPrintable(res, await printableInvoice(invoice), format, invoice.number);
-    },
-  });
-  const memoOp = (path: string, fixed: Format | undefined, operationId: string, summary: string): GatewayOperation => ({
-    method: 'get', path, operationId, tags: ['documents'], summary,
-    ...(fixed ? {} : { query: documentQuery }),
-    access: read,
-    responses: fixed === undefined
-      ? { 200: { description: 'the credit memo (JSON); the printable document with `format=html|pdf` or `Accept`', schema: creditMemoSchema, alternatives: PRINTABLE } }
-      : { 200: { description: `the printable credit memo (${fixed.toUpperCase()})`, schema: fixed === 'pdf' ? z.string().meta({ format: 'binary' }) : z.string(), contentType: fixed === 'pdf' ? 'application/pdf' : 'text/html' } },
-    async handler(req, res) {
-      const format = fixed ?? formatOf(req);
-      const memo = await creditMemoFor(req, req.params.number as string);
-      if (format === 'json') {
-        res.json(memo);
-        return;
-      }
-      await sendPrintable(res, await printableCreditMemo(memo), format, memo.number);
-    },
-  });
+  /** How each kind of document is read and printed (the same operation shape serves both). */
+  const KINDS = {
+    invoice: { what: 'invoice', schema: invoiceSchema, read: invoiceFor, print: printableInvoice },
+    creditMemo: { what: 'credit memo', schema: creditMemoSchema, read: creditMemoFor, print: printableCreditMemo },
+  } as const;
+
+  /** A document by its number: JSON, or the printable HTML/PDF (fixed by the path, or by `format` / `Accept`). */
+  const documentOp = (kind: keyof typeof KINDS, path: string, fixed: Format | undefined, operationId: string, summary: string): GatewayOperation => {
+    const k = KINDS[kind];
+    return {
+      method: 'get', path, operationId, tags: ['documents'], summary,
+      ...(fixed ? {} : { query: documentQuery }),
+      access: read,
+      responses: fixed === undefined
+        ? { 200: { description: `the ${k.what} (JSON); the printable document with \`format=html|pdf\` or \`Accept: text/html|application/pdf\``, schema: k.schema, alternatives: PRINTABLE } }
+        : { 200: { description: `the printable ${k.what} (${fixed.toUpperCase()})`, schema: fixed === 'pdf' ? z.string().meta({ format: 'binary' }) : z.string(), contentType: fixed === 'pdf' ? 'application/pdf' : 'text/html' } },
+      async handler(req, res) {
+        const format = fixed ?? formatOf(req);
+        const doc = await k.read(req, req.params.number as string);
+        if (format === 'json') {
+          res.json(doc);
+          return;
+        }
+        await sendPrintable(res, await (k.print as (d: typeof doc) => Promise<PrintableDocument>)(doc), format, doc.number);
+      },
+    };
+  };
 
   /** A page of the invoicing service's list, in the gateway's shape `{data, nextCursor?}`. */
   async function page(path: '/invoices' | '/credit-memos', query: Record<string, string | number | undefined>): Promise<{ data: unknown[]; nextCursor?: string }> {
@@ -283,12 +276,12 @@ export function documentOperations(deps: GatewayDeps, options: DocumentOptions =
   }
 
   return [
-    invoiceOp('/invoices/:number.pdf', 'pdf', 'getInvoicePdf', 'The printable invoice as PDF'),
-    invoiceOp('/invoices/:number.html', 'html', 'getInvoiceHtml', 'The printable invoice as HTML'),
-    invoiceOp('/invoices/:number', undefined, 'getInvoice', 'An invoice by its number (JSON, HTML or PDF)'),
-    memoOp('/credit-memos/:number.pdf', 'pdf', 'getCreditMemoPdf', 'The printable credit memo as PDF'),
-    memoOp('/credit-memos/:number.html', 'html', 'getCreditMemoHtml', 'The printable credit memo as HTML'),
-    memoOp('/credit-memos/:number', undefined, 'getCreditMemo', 'A credit memo by its number (JSON, HTML or PDF)'),
+    documentOp('invoice', '/invoices/:number.pdf', 'pdf', 'getInvoicePdf', 'The printable invoice as PDF'),
+    documentOp('invoice', '/invoices/:number.html', 'html', 'getInvoiceHtml', 'The printable invoice as HTML'),
+    documentOp('invoice', '/invoices/:number', undefined, 'getInvoice', 'An invoice by its number (JSON, HTML or PDF)'),
+    documentOp('creditMemo', '/credit-memos/:number.pdf', 'pdf', 'getCreditMemoPdf', 'The printable credit memo as PDF'),
+    documentOp('creditMemo', '/credit-memos/:number.html', 'html', 'getCreditMemoHtml', 'The printable credit memo as HTML'),
+    documentOp('creditMemo', '/credit-memos/:number', undefined, 'getCreditMemo', 'A credit memo by its number (JSON, HTML or PDF)'),
     documentList('contract', '/invoices', 'listContractInvoices', 'The contract\'s invoices in issue order, a page at a time', contractInvoicesQuery, invoicePageSchema),
     documentList('contract', '/credit-memos', 'listContractCreditMemos', 'The contract\'s credit memos in issue order, a page at a time', contractMemosQuery, creditMemoPageSchema),
     documentList('customer', '/invoices', 'listCustomerInvoices',
