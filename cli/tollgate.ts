@@ -4,8 +4,8 @@
  * `code: message` on stderr and exit by class (cli/exit-codes.ts): 2 usage, 3 refused, 4 not found,
  * 5 unavailable, 6 unauthorized/forbidden, 1 anything else.
  */
-import { Command, CommanderError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { hashApiKey } from '../libs/auth';
@@ -84,6 +84,12 @@ function exchange(io: Io, idempotencyKey: string | undefined, accept: string) {
 }
 
 const enc = encodeURIComponent;
+
+/** A whole number option (0 or more), else a usage error before anything is sent. */
+function wholeNumber(value: string): number {
+  if (!/^\d{1,6}$/.test(value)) throw new InvalidArgumentError('must be a whole number (0 or more)');
+  return Number(value);
+}
 
 /** A plain-text table: a header row, then rows, columns padded to their widest cell. */
 export function table(headers: string[], rows: Array<Array<string | undefined>>): string[] {
@@ -169,6 +175,37 @@ export function renderAging(a: any): string[] {
   const lines = [`Aging as of ${a.asOf} (${a.currency})`];
   lines.push(...table(['CUSTOMER', 'CURRENT', '1-30', '31-60', '61-90', '90+', 'TOTAL', 'CREDIT'], [...(a.customers ?? []).map((c: any) => row(c.customerId, c)), row('TOTAL', a.total ?? {})]));
   return lines;
+}
+
+/** Schedule templates as a table: name, latest version, milestones' percentages. */
+export function renderTemplates(templates: any[]): string[] {
+  if (!templates.length) return ['(no templates)'];
+  return table(['NAME', 'VERSION', 'PERCENTS', 'DESCRIPTION'], templates.map((t) => [
+    t.name, String(t.version), (t.milestones ?? []).map((m: { percent: string }) => m.percent).join('/'), t.description,
+  ]));
+}
+
+const templateTrigger = (t: any): string => (t?.type === 'date' ? `date: signed + ${t.daysAfterSigning} d`
+  : `${t?.completion}${t?.deemedAcceptanceDays !== undefined ? ` (deemed after ${t.deemedAcceptanceDays} d)` : ''}`);
+const invoiceTiming = (t: any): string => (t?.type === 'days_after_acceptance' ? `${t.days} d after acceptance` : t?.type ?? 'immediate');
+
+/** One version of a schedule template: its obligations and its milestones (percent of the fee, trigger, invoice timing, planned days). */
+export function renderTemplate(t: any): string[] {
+  const lines = [`Template ${t.name} — version ${t.version}${t.versions ? ` of ${t.versions.join(', ')}` : ''}${t.paymentTerms ? ` — ${t.paymentTerms}` : ''}${t.description ? ` — ${t.description}` : ''}`];
+  lines.push('', 'Obligations');
+  lines.push(...table(['OBLIGATION', 'NAME', 'RECOGNITION'], (t.obligations ?? []).map((o: any) => [o.id, o.name,
+    o.recognition?.method === 'ratable' ? `ratable: signed + ${o.recognition.startAfterDays} d … + ${o.recognition.endAfterDays} d`
+      : o.recognition?.satisfiedBy ? `${o.recognition.method} (by ${o.recognition.satisfiedBy})` : o.recognition?.method])).map((l) => `  ${l}`));
+  lines.push('', 'Milestones');
+  lines.push(...table(['MILESTONE', 'OBLIGATION', 'PERCENT', 'TRIGGER', 'INVOICE', 'PLANNED'], (t.milestones ?? []).map((m: any) => [
+    m.id, m.obligationId, m.percent, templateTrigger(m.trigger), invoiceTiming(m.invoiceTiming), m.plannedFinishDays !== undefined ? `signed + ${m.plannedFinishDays} d` : undefined,
+  ])).map((l) => `  ${l}`));
+  return lines;
+}
+
+/** The milestones of terms built from a template: amounts and planned dates. */
+function renderBuiltMilestones(terms: any): string[] {
+  return table(['MILESTONE', 'AMOUNT', 'PLANNED'], (terms?.milestones ?? []).map((m: any) => [m.id, m.amount, m.plannedFinishDate])).map((l) => `  ${l}`);
 }
 
 interface Opts {
@@ -303,6 +340,51 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
       print(s, () => renderState(s));
     });
 
+  mutating(contractArg(command('renew', 'renew a contract: create its successor', 'Renew a contract (POST /contracts/:id/renewals, docs/renewals.md): its successor gets the same customer, currency and obligations, a new id and signed date, and the predecessor\'s milestones shifted (--shift-days/--shift-months, by default the days between the signed dates) or a new schedule (--file); the two are linked both ways.')))
+    .requiredOption('--id <contractId>', 'the successor\'s contract id')
+    .requiredOption('--signed <date>', 'the successor\'s signed date (YYYY-MM-DD)')
+    .option('--shift-days <n>', 'move the copied dates by this many days', wholeNumber)
+    .option('--shift-months <n>', 'move the copied dates by this many months (before the days)', wholeNumber)
+    .option('--suffix <text>', 'new ids for the copied milestones: the old id followed by this')
+    .option('--file <file>', 'a new schedule: a JSON or YAML list of milestones, or an object with any renewal fields (milestones, obligations, advanceBilling, contractValue, …)')
+    .action(async (contract: string, o: Opts & { id: string; signed: string; shiftDays?: number; shiftMonths?: number; suffix?: string; file?: string }) => {
+      const { call, print } = context(o);
+      const fromFile = o.file === undefined ? {} : readDataFile(o.file);
+      if (fromFile === null || typeof fromFile !== 'object') throw new CliError('file', `${o.file} must hold a list of milestones or an object`);
+      const body: Record<string, unknown> = {
+        ...(Array.isArray(fromFile) ? { milestones: fromFile } : fromFile),
+        contractId: o.id,
+        signedDate: o.signed,
+        ...(o.shiftDays !== undefined || o.shiftMonths !== undefined
+          ? { shift: { ...(o.shiftMonths !== undefined ? { months: o.shiftMonths } : {}), ...(o.shiftDays !== undefined ? { days: o.shiftDays } : {}) } } : {}),
+        ...(o.suffix !== undefined ? { milestoneIdSuffix: o.suffix } : {}),
+      };
+      const r = await call('POST', `/contracts/${enc(contract)}/renewals`, body);
+      print(r, () => `renewed ${contract} as ${r.contractId} (workflow ${r.workflowId}, version ${r.version})`);
+    });
+
+  json(contractArg(command('renewals', 'the renewal chain of a contract', 'The renewal chain of a contract (GET /contracts/:id/renewals): its predecessors, itself and its successors, the oldest first.')))
+    .action(async (contract: string, o: Opts) => {
+      const data = await pages({ ...o, all: true }, `/contracts/${enc(contract)}/renewals`, new URLSearchParams());
+      context(o).print({ data }, () => table(['CONTRACT', 'RENEWS', 'RENEWED BY', 'SIGNED', 'RENEWED AT'], data.map((l) => [l.contractId, l.renews, l.renewedBy, l.signedDate, l.renewedAt])));
+    });
+
+  contractArg(command('schedule', 'the contract\'s visual schedule (SVG)', 'The contract\'s milestones and invoices on a time axis as an SVG image (GET /contracts/:id/schedule.svg): printed, or written to a file with -o.'))
+    .option('-o, --output <file>', 'write the SVG to this file instead of printing it')
+    .action(async (contract: string, o: Opts & { output?: string }) => {
+      const svg = (await exchange(io, undefined, 'image/svg+xml, application/json')('GET', `/contracts/${enc(contract)}/schedule.svg`)).text;
+      if (o.output === undefined) {
+        io.out(svg.replace(/\n$/, ''));
+        return;
+      }
+      try {
+        writeFileSync(o.output, svg);
+      } catch (err) {
+        throw new CliError('file', `cannot write ${o.output}: ${(err as Error).message}`);
+      }
+      io.out(`schedule of ${contract} written to ${o.output} (${Buffer.byteLength(svg)} bytes)`);
+    });
+
   json(contractArg(command('log', 'the contract\'s log of events', 'The contract\'s log as a table: every event received, in order, when (ON, the contract\'s business date), how (update, signal or timer) and what it did (applied, ignored, refused).')))
     .action(async (contract: string, o: Opts) => {
       const { call, print } = context(o);
@@ -382,6 +464,77 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
       for (const k of ['customer', 'status', 'currency'] as const) if (o[k] !== undefined) query.set(k, o[k]);
       const data = await pages(o, '/contracts', query);
       print(data, () => table(['CONTRACT', 'CUSTOMER', 'CURRENCY', 'STATUS', 'STARTED'], data.map((c) => [c.contractId, c.customerId, c.currency, c.status, c.startedAt])));
+    });
+
+  json(command('templates', 'list schedule templates', 'Schedule templates (GET /templates, docs/templates.md): each one\'s latest version, by name, with its milestones\' percentages of the fee.'))
+    .option('--limit <n>', 'templates per page (1–200, default 50)')
+    .option('--all', 'follow every page')
+    .action(async (o: Opts) => {
+      const data = await pages(o, '/templates', new URLSearchParams());
+      context(o).print({ data }, () => renderTemplates(data));
+    });
+
+  const template = command('template', 'show or save a schedule template', 'Show a schedule template (a version of it) or save one: a new name, or the next version of a name (docs/templates.md).');
+  json(template.command('show').summary('a schedule template as tables').description('A schedule template as tables (GET /templates/:name, or a version of it): its obligations, and its milestones with their percentages of the fee.'))
+    .argument('<name>', 'the template\'s name')
+    .option('--version <n>', 'this version (default: the latest)', wholeNumber)
+    .action(async (name: string, o: Opts & { version?: number }) => {
+      const { call, print } = context(o);
+      const t = await call('GET', o.version === undefined ? `/templates/${enc(name)}` : `/templates/${enc(name)}/versions/${o.version}`);
+      print(t, () => renderTemplate(t));
+    });
+  mutating(template.command('create').summary('save a schedule template (or its next version)').description('Save a schedule template from a file (POST /templates): a new name is version 1, a name already saved gets its next version.'))
+    .requiredOption('--file <file>', 'the template, JSON or YAML {name, description?, paymentTerms?, obligations, milestones}')
+    .action(async (o: Opts & { file: string }) => {
+      const { call, print } = context(o);
+      const t = await call('POST', '/templates', readDataFile(o.file));
+      print(t, () => `saved template ${t.name} version ${t.version} (${t.milestones.map((m: { percent: string }) => m.percent).join('/')} % of the fee)`);
+    });
+
+  const contractGroup = command('contract', 'contracts from schedule templates', 'Contracts from schedule templates (docs/templates.md).');
+  mutating(contractGroup.command('from-template').summary('the terms a template gives for a fee, or the contract created').description(
+    'Build a contract\'s terms from a schedule template and a fee (POST /templates/:name/contracts): the milestones get the template\'s percentages '
+    + 'of the fee in the currency\'s minor units (rounded down, leftover units to the largest remainders). Prints the terms as JSON, to edit and '
+    + 'create with `tollgate create <file>`; with --create, creates the contract at once.'))
+    .argument('<name>', 'the template\'s name')
+    .requiredOption('--fee <amount>', 'the total fee, a decimal amount in the currency (e.g. 1000001 JPY)')
+    .requiredOption('--customer <id>', 'the customer\'s id')
+    .requiredOption('--id <contractId>', 'the new contract\'s id')
+    .requiredOption('--currency <code>', 'the contract\'s currency (ISO 4217)')
+    .requiredOption('--signed <date>', 'the signed date (YYYY-MM-DD): planned dates are days after it')
+    .option('--customer-name <name>', 'the customer\'s name (default: its id)')
+    .option('--template-version <n>', 'this version of the template (default: the latest)', wholeNumber)
+    .option('--payment-terms <terms>', 'NET_0 … NET_90 (default: the template\'s)')
+    .option('--sandbox', 'a sandbox contract on its own clock, starting on the signed date')
+    .option('--file <file>', 'more fields of the request, JSON or YAML (sspByObligation, estimatedTotalCostByObligation, advanceBilling, billingDay, timezone, …)')
+    .option('--create', 'create the contract (as `tollgate create`), not just print its terms')
+    .action(async (name: string, o: Opts & { fee: string; id: string; signed: string; customerName?: string; templateVersion?: number; paymentTerms?: string; file?: string; create?: boolean }) => {
+      const { call } = context(o);
+      const extra = o.file === undefined ? {} : readDataFile(o.file);
+      if (extra === null || typeof extra !== 'object' || Array.isArray(extra)) throw new CliError('file', `${o.file} must hold an object of request fields`);
+      const body = {
+        ...extra,
+        contractId: o.id,
+        customer: { id: o.customer!, name: o.customerName ?? o.customer! },
+        currency: o.currency,
+        signedDate: o.signed,
+        fee: o.fee,
+        ...(o.templateVersion !== undefined ? { templateVersion: o.templateVersion } : {}),
+        ...(o.paymentTerms !== undefined ? { paymentTerms: o.paymentTerms } : {}),
+        ...(o.sandbox ? { sandbox: { clockStart: o.signed } } : {}),
+        ...(o.create ? { create: true } : {}),
+      };
+      const r = await call('POST', `/templates/${enc(name)}/contracts`, body);
+      if (o.json) {
+        io.out(JSON.stringify(r, null, 2));
+      } else if (o.create) {
+        io.out(`created ${r.contract.contractId} from template ${r.template.name} version ${r.template.version} (workflow ${r.contract.workflowId}, version ${r.contract.version})`);
+        for (const l of renderBuiltMilestones(r.terms)) io.out(l);
+      } else {
+        // The terms alone on stdout (to a file, edited, then `tollgate create`); what they came from on stderr.
+        io.out(JSON.stringify(r.terms, null, 2));
+        io.err(`terms of ${r.terms.contractId} from template ${r.template.name} version ${r.template.version}: ${r.terms.milestones.map((m: { amount: string }) => m.amount).join(' + ')} = ${r.terms.contractValue} ${r.terms.currency}`);
+      }
     });
 
   command('scenarios', 'run acceptance scenario files', 'Run acceptance scenario files (same as npm run scenarios); exits 1 on any difference.')

@@ -49,7 +49,8 @@ export function mergeAmendment(terms: ContractTerms, changes: AmendmentChanges):
       invoiceTiming: mergeTagged(milestones[i]!.invoiceTiming, invoiceTiming),
     };
   }
-  return { ...terms, obligations, milestones };
+  // A new contract value replaces the old one (the gateway checks the merged milestones sum to it).
+  return { ...terms, obligations, milestones, ...(changes.contractValue !== undefined ? { contractValue: changes.contractValue } : {}) };
 }
 
 export interface AmendmentProblem { path: string; message: string }

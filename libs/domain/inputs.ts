@@ -23,7 +23,7 @@ export const stepBody = z.object({ reason: z.string().min(1).max(2000).optional(
 /**
  * An amendment: the changes by id (a known id changes the given fields — a trigger or recognition
  * may name only the fields it changes —, an unknown id is a new milestone or obligation), the
- * milestones to cancel. `currency` also checks the amounts' minor units.
+ * milestones to cancel, a new contract value. `currency` also checks the amounts' minor units.
  */
 export const amendBodyOf = (currency?: string) => z.object({
   baseVersion: versionNumber,
@@ -55,6 +55,8 @@ export const amendBodyOf = (currency?: string) => z.object({
         z.object({ satisfiedBy: idField }).strict(),
       ]).optional(),
     }).strict()).max(100).optional(),
+    /** A new contract value (docs/templates.md): the merged milestones must sum to it (checked by the gateway). */
+    contractValue: money({ currency }).optional(),
   }).strict(),
 }).strict();
 

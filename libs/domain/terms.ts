@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { isBusinessDate, isValidTimezone } from '../dates';
-import { checkMoney, decimalProblem, type MoneyRules } from '../money';
+import { checkMoney, Dec, decimalProblem, formatMoney, sumMoney, type MoneyRules } from '../money';
 
 /** The advance invoice is listed "for": ["advance"]: no milestone may take that id. */
 export const RESERVED_MILESTONE_ID = 'advance';
@@ -180,8 +180,16 @@ export const contractTermsSchema = z
     milestones: z.array(milestoneSchema).min(1).max(500),
     advanceBilling: z.object({ amount: moneyString, date: businessDate }).optional(),
     sandbox: z.object({ clockStart: businessDate }).optional(),
+    /**
+     * What the contract is worth (docs/templates.md): the billable, non-cancelled milestone amounts
+     * must sum to it, at creation and after every amendment (`validation_failed` naming the difference).
+     */
+    contractValue: moneyString.optional(),
+    /** The contract this one renews (docs/renewals.md): set by `POST /contracts/:id/renewals`; data to the workflow. */
+    renews: id.optional(),
   })
   .superRefine((terms, ctx) => {
+    if (terms.renews !== undefined && terms.renews === terms.contractId) ctx.addIssue({ code: 'custom', path: ['renews'], message: 'a contract cannot renew itself' });
     const obligationIds = new Set<string>();
     terms.obligations.forEach((o, i) => {
       if (obligationIds.has(o.id)) ctx.addIssue({ code: 'custom', path: ['obligations', i, 'id'], message: `duplicate obligation id ${o.id}` });
@@ -196,7 +204,11 @@ export const contractTermsSchema = z
         ctx.addIssue({ code: 'custom', path: ['milestones', i, 'obligationId'], message: `unknown obligation ${m.obligationId}` });
       }
     });
-    if (supportedCurrency(terms.currency)) refineMoney(ctx, terms.currency, termsMoneyFields(terms));
+    if (supportedCurrency(terms.currency)) {
+      refineMoney(ctx, terms.currency, termsMoneyFields(terms));
+      const problem = contractValueProblem(terms);
+      if (problem !== null) ctx.addIssue({ code: 'custom', path: ['contractValue'], message: problem });
+    }
     if (terms.obligations.every((o) => checkMoney(o.ssp) === null) && !hasPositiveSsp(terms.obligations)) {
       terms.obligations.forEach((_, i) => ctx.addIssue({ code: 'custom', path: ['obligations', i, 'ssp'], message: SSP_ABOVE_ZERO }));
     }
@@ -219,13 +231,45 @@ export function termsMoneyFields(terms: {
   obligations: ReadonlyArray<{ ssp: string; recognition: object }>;
   milestones: ReadonlyArray<{ amount: string }>;
   advanceBilling?: { amount: string };
+  contractValue?: string;
 }): MoneyField[] {
   return [
     ...terms.milestones.map((m, i): MoneyField => [m.amount, ['milestones', i, 'amount']]),
     ...terms.obligations.map((o, i): MoneyField => [o.ssp, ['obligations', i, 'ssp']]),
     ...terms.obligations.map((o, i): MoneyField => [estimatedTotalCostOf(o.recognition), ['obligations', i, 'recognition', 'estimatedTotalCost']]),
     [terms.advanceBilling?.amount, ['advanceBilling', 'amount']],
+    [terms.contractValue, ['contractValue']],
   ];
+}
+
+/** A money figure with thousands separators, in the currency's minor units: "100,000.00", "-1.00". */
+export function groupedMoney(value: Dec, currency: string): string {
+  const [int, frac] = formatMoney(value, currency).split('.');
+  const sign = int!.startsWith('-') ? '-' : '';
+  const digits = sign ? int!.slice(1) : int!;
+  return `${sign}${digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${frac !== undefined ? `.${frac}` : ''}`;
+}
+
+/**
+ * Why the milestones do not add up to `contractValue` (docs/templates.md), or null (none given, or
+ * a figure malformed: its own field's problem). Sums the billable milestones not in `cancelled`:
+ * "milestones sum to 99,999.00; contractValue is 100,000.00 (difference -1.00)", the difference
+ * being the sum minus the contract value.
+ */
+export function contractValueProblem(
+  terms: { currency: string; contractValue?: string; milestones: ReadonlyArray<{ id: string; amount?: string; billable?: boolean }> },
+  cancelled: Iterable<string> = [],
+): string | null {
+  if (terms.contractValue === undefined || !CURRENCY_CODE.test(terms.currency) || checkMoney(terms.contractValue, terms.currency) !== null) return null;
+  const gone = new Set(cancelled);
+  const counted = terms.milestones.filter((m) => m.billable !== false && !gone.has(m.id));
+  if (counted.some((m) => m.amount === undefined || checkMoney(m.amount, terms.currency) !== null)) return null;
+  const sum = sumMoney(counted.map((m) => m.amount!));
+  const value = new Dec(terms.contractValue);
+  if (sum.equals(value)) return null;
+  const diff = sum.minus(value);
+  return `milestones sum to ${groupedMoney(sum, terms.currency)}; contractValue is ${groupedMoney(value, terms.currency)} `
+    + `(difference ${diff.isPositive() ? '+' : ''}${groupedMoney(diff, terms.currency)})`;
 }
 
 /** The estimated total cost of a (cost-input) recognition, or of a change to one. */

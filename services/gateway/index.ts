@@ -18,6 +18,10 @@ import { gatewayOperations, gatewayRouter } from './routes';
 import { documentOperations } from './documents';
 import { consoleOperations, createActivityRecorder, temporalContractLookup } from './console-api';
 import { activityRepository } from './data/activity';
+import { templateRepository } from './data/templates';
+import { templateOperations } from './templates';
+import { renewalRepository } from './data/renewals';
+import { createRenewalUseCases, renewalOperations } from './renewals';
 import { sellerFromConfig } from '../invoicing/printable';
 
 export type GatewayConfig = Pick<Config,
@@ -48,6 +52,8 @@ export async function startGateway(config: GatewayConfig, deps: { client: Client
   const idempotency = idempotencyRepository(conn, { ttlMs: config.TOLLGATE_IDEMPOTENCY_TTL_HOURS * 3_600_000 });
   const eventStore = eventRepository(conn);
   const activityStore = activityRepository(conn);
+  const templateStore = templateRepository(conn);
+  const renewalStore = renewalRepository(conn);
   await ensureIndexes(conn);
   // Outbound events (docs/events.md): delivered by every gateway process from the shared store.
   const dispatcher = createDispatcher(eventStore, {
@@ -111,8 +117,13 @@ export async function startGateway(config: GatewayConfig, deps: { client: Client
     // What the console's KPIs count: ignored/refused contract events, reconciliation checks (console-api.ts).
     activity: createActivityRecorder({ repo: activityStore, lookup: temporalContractLookup(deps.client), logger: log }),
   };
-  const operations = [...gatewayOperations(gatewayDeps), ...eventOperations(events), ...documentOperations(gatewayDeps, { seller: sellerFromConfig(config) }),
-    ...consoleOperations(gatewayDeps, { events: eventStore, activity: activityStore })];
+  // Renewals and the visual schedule (renewals.ts): GET /contracts/:id also shows who renewed it.
+  const renewals = createRenewalUseCases({ contracts: gatewayDeps.contracts, renewals: renewalStore });
+  const operations = [...gatewayOperations({ ...gatewayDeps, renewedBy: (id) => renewals.renewedBy(id) }),
+    ...renewalOperations({ contracts: gatewayDeps.contracts, renewals }), ...eventOperations(events), ...documentOperations(gatewayDeps, { seller: sellerFromConfig(config) }),
+    ...consoleOperations(gatewayDeps, { events: eventStore, activity: activityStore }),
+    // Schedule templates (templates.ts, docs/templates.md).
+    ...templateOperations({ templates: templateStore, contracts: gatewayDeps.contracts })];
   // GET /openapi.json and GET /docs (Swagger UI, its assets under /docs/assets/) from the same list.
   const docs = gatewayDocs(operations);
   app.use(docs.assets);

@@ -17,6 +17,7 @@ export const GATEWAY_TAGS = [
   { name: 'contracts', description: 'Create, list and read contracts: terms, versions, live state, log, failed steps, sandbox clocks.' },
   { name: 'milestones', description: 'Delivery facts and acceptance: complete, declare, accept, reject; costs incurred.' },
   { name: 'amendments', description: 'Change the terms of a running contract (finance).' },
+  { name: 'templates', description: 'Schedule templates: milestones as percentages of a fee, and the contract terms built from one (finance).' },
   { name: 'holds', description: 'Customer holds: invoices falling due are queued until the release.' },
   { name: 'payments', description: 'Payments received, applied through accounts receivable.' },
   { name: 'periods', description: 'Closing a month of the books.' },

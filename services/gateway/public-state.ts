@@ -114,6 +114,8 @@ export const publicContractSchema = z.object({
   failedSteps: z.array(failedStepSchema),
   pendingEffects: z.number().int().describe('side effects (invoices, postings…) queued and not yet done; 0 when settled'),
   openFailures: z.number().int().describe('failed steps nobody has retried or resolved'),
+  renews: z.string().optional().describe('the contract this one renews (its terms\' `renews`; docs/renewals.md)'),
+  renewedBy: z.string().optional().describe('the contract renewing this one (the gateway\'s record of the renewal)'),
 }).meta({ id: 'Contract' });
 
 export type PublicContract = z.infer<typeof publicContractSchema>;
@@ -121,8 +123,12 @@ export type PublicContract = z.infer<typeof publicContractSchema>;
 /** Log entries shown in the state (the whole log pages through `GET /contracts/:id/log`). */
 const STATE_LOG_TAIL = 50;
 
-/** The public view of a contract's state: the same facts, without the workflow's machinery. */
-export function publicContract(state: ContractState): PublicContract {
+/**
+ * The public view of a contract's state: the same facts, without the workflow's machinery. `renews`
+ * comes from its first terms; `renewedBy` is the gateway's record, joined by the caller (renewals.ts).
+ */
+export function publicContract(state: ContractState, links: { renewedBy?: string } = {}): PublicContract {
+  const renews = state.versions[0]?.terms.renews;
   return {
     contractId: state.contractId,
     customerId: state.customerId,
@@ -151,6 +157,8 @@ export function publicContract(state: ContractState): PublicContract {
     failedSteps: (state.failedSteps ?? []).map(({ effect, ...f }) => ({ ...f, effect: effect.kind })),
     pendingEffects: state.outbox.length,
     openFailures: openFailureCount(state),
+    ...(renews !== undefined ? { renews } : {}),
+    ...(links.renewedBy !== undefined ? { renewedBy: links.renewedBy } : {}),
   };
 }
 

@@ -10,9 +10,9 @@ import { mergeAmendment, type AmendmentChanges } from '../../libs/domain/amendme
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
 import { authorize, verifyWebhook, type Authenticator, type Permission, type Principal, type WebhookSource } from '../../libs/auth';
-import { currentTerms, type Actor, type ContractState } from '../../libs/domain/contract';
+import { currentTerms, currentVersion, type Actor, type ContractState } from '../../libs/domain/contract';
 import { AppError } from '../../libs/domain/errors';
-import { contractTermsSchema, hasPositiveSsp, SSP_ABOVE_ZERO } from '../../libs/domain/terms';
+import { contractTermsSchema, contractValueProblem, hasPositiveSsp, SSP_ABOVE_ZERO } from '../../libs/domain/terms';
 import { validate } from '../../libs/http';
 import type { OpenApiOperation } from '../../libs/openapi';
 import type { ServiceClient } from '../../libs/service-client';
@@ -63,6 +63,8 @@ export interface GatewayDeps {
   webhooks: { sources: Map<string, WebhookSource>; toleranceSeconds: number };
   /** Records ignored and refused contract events and reconciliation checks (the console's KPIs, console-api.ts). */
   activity?: ActivityRecorder;
+  /** The contract that renewed this one, if any (renewals.ts: one indexed lookup), shown in its state. */
+  renewedBy?: (contractId: string) => Promise<string | undefined>;
 }
 
 /** How a caller proves who it is: an API key, a webhook signature, or nothing (public pages). */
@@ -174,7 +176,8 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
       res.json({ data: page.data, ...(page.nextPageToken ? { nextCursor: page.nextPageToken } : {}) });
     }, listContractsQuery),
     read({ path: '/contracts/:id', operationId: 'getContract', tags: ['contracts'], responses: { 200: { description: 'the contract\'s live state', schema: publicContractSchema } } }, 'The contract\'s whole live state (a workflow query)', async (req, res) => {
-      res.json(publicContract(await contracts.state(contractId(req))));
+      const [state, renewedBy] = await Promise.all([contracts.state(contractId(req)), deps.renewedBy?.(contractId(req))]);
+      res.json(publicContract(state, { renewedBy }));
     }),
     read({ path: '/contracts/:id/versions', operationId: 'listContractVersions', tags: ['contracts'], responses: { 200: { description: 'the versions of the terms', schema: termsVersionsSchema } } }, 'Every version of the terms', async (req, res) => {
       const state = await contracts.state(contractId(req));
@@ -210,6 +213,7 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
         const state = await contracts.state(contractId(req));
         const amendment = validate(amendBodyFor(state.currency), body(req));
         assertSomeSspAboveZero(state, amendment);
+        assertContractValueHolds(state, amendment);
         res.json(await send(req, 'amend', amendment));
       },
     },
@@ -336,6 +340,21 @@ function assertSomeSspAboveZero(state: ContractState, amendment: { baseVersion: 
   if (amendment.baseVersion !== state.version || !changes.some((o) => o.ssp !== undefined) || changes.some((o) => o.ssp?.startsWith('-'))) return;
   if (hasPositiveSsp(mergeAmendment(currentTerms(state), amendment.changes as AmendmentChanges).obligations)) return;
   throw new AppError('validation_failed', `invalid body: ${SSP_ABOVE_ZERO}`, changes.flatMap((o, i) => (o.ssp !== undefined ? [{ path: `body.changes.obligations.${i}.ssp`, message: SSP_ABOVE_ZERO }] : [])));
+}
+
+/**
+ * The contract value still holds after an amendment (docs/templates.md): when the merged terms have a
+ * `contractValue` (the contract's, or a new one in `changes.contractValue`), the billable milestones
+ * not cancelled (before or by this amendment) must sum to it, else `validation_failed` naming the
+ * difference. A stale baseVersion and malformed or negative amounts are left to the workflow.
+ */
+function assertContractValueHolds(state: ContractState, amendment: { baseVersion: number; changes: AmendmentChanges }): void {
+  if (amendment.baseVersion !== state.version) return;
+  const merged = mergeAmendment(currentTerms(state), amendment.changes);
+  const problem = contractValueProblem(merged, [...currentVersion(state).cancelled, ...(amendment.changes.cancel ?? [])]);
+  if (problem === null) return;
+  const path = amendment.changes.contractValue !== undefined ? 'body.changes.contractValue' : 'body.changes';
+  throw new AppError('validation_failed', `invalid body: ${path} ${problem}`, [{ path, message: problem }]);
 }
 
 /** 404 for a contract outside the caller's customer scope, exactly as if it did not exist. */

@@ -410,6 +410,10 @@ describe('OpenAPI', () => {
       'POST /deliveries/{deliveryId}/redeliver', 'GET /events',
       // The console's API (console-api.ts).
       'GET /me', 'GET /kpis', 'GET /reports/{report}',
+      // Renewals and the visual schedule (renewals.ts).
+      'POST /contracts/{id}/renewals', 'GET /contracts/{id}/renewals', 'GET /contracts/{id}/schedule.svg',
+      // Schedule templates (templates.ts).
+      'GET /templates', 'POST /templates', 'GET /templates/{name}', 'GET /templates/{name}/versions/{version}', 'POST /templates/{name}/contracts',
     ].sort());
     const create = res.body.paths['/contracts'].post;
     expect(create['x-roles']).toEqual(['finance', 'admin']);

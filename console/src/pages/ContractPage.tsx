@@ -11,6 +11,7 @@ import { BillingRevenueChart } from '../components/BillingRevenueChart';
 import { Documents } from '../components/Documents';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { LogTable } from '../components/LogTable';
+import { Schedule } from '../components/Schedule';
 import { Timeline } from '../components/Timeline';
 import { Timers } from '../components/Timers';
 import { Versions } from '../components/Versions';
@@ -104,6 +105,11 @@ export function ContractPage({ contractId }: { contractId: string }) {
           <dt>Hold</dt>
           <dd data-testid="contract-hold">{contract.hold ? <span className="tag warn">on hold since {contract.hold.since}{contract.heldInvoices.length ? ` — queued: ${contract.heldInvoices.join(', ')}` : ''}</span> : 'none'}</dd>
           <dt>Signed</dt><dd>{terms.signedDate} · {terms.paymentTerms}{terms.enforceSequence ? ' · sequence enforced' : ''}</dd>
+          {(contract.renews || contract.renewedBy) && <><dt>Renewal</dt><dd data-testid="contract-renewal">
+            {contract.renews && <>renews <a href={href(['contracts', contract.renews])}>{contract.renews}</a></>}
+            {contract.renews && contract.renewedBy && ' · '}
+            {contract.renewedBy && <>renewed by <a href={href(['contracts', contract.renewedBy])}>{contract.renewedBy}</a></>}
+          </dd></>}
         </dl>
         <button className="link" onClick={refresh} data-testid="contract-refresh">Refresh</button>
         {state.loading && <span className="muted small">refreshing…</span>}
@@ -120,6 +126,7 @@ export function ContractPage({ contractId }: { contractId: string }) {
         <Timers contract={contract} />
       </div>
       <Timeline contract={contract} log={log.data ?? contract.log} />
+      <Schedule contractId={contract.contractId} refreshKey={refreshKey} />
       <Documents contract={contract} invoices={invoices.data ?? []} creditMemos={memos.data ?? []} />
       <BillingRevenueChart invoices={invoices.data ?? []} creditMemos={memos.data ?? []} revenue={revenue.data} currency={contract.currency} from={terms.signedDate} to={contract.clock} />
       <Versions contract={contract} />
