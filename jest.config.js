@@ -1,5 +1,7 @@
 /** Three layers: pure unit tests, integration tests on a real Temporal dev server and FerretDB, and the console in a real browser on the same stack. */
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] };
+/** A mutation run's sandbox (npm run mutation) is a copy of the repo: never a second set of tests or modules. */
+const ignore = { modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp'], testPathIgnorePatterns: ['/node_modules/', '<rootDir>/.stryker-tmp/'] };
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -9,12 +11,14 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
+      ...ignore,
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
     },
     {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,
+      ...ignore,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
@@ -26,6 +30,7 @@ module.exports = {
       displayName: 'browser',
       testEnvironment: 'node',
       transform,
+      ...ignore,
       testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',

@@ -1,21 +1,9 @@
 /** Driving sandbox contracts through the public API in tests. */
 import type { ContractTermsInput } from '../../libs/domain/terms';
 import { http, uniqueId } from './system';
+import { milestone, type MilestoneInput } from './terms';
 
-type MilestoneInput = ContractTermsInput['milestones'][number];
-
-export function milestone(id: string, overrides: Partial<MilestoneInput> = {}): MilestoneInput {
-  return {
-    id,
-    name: `Milestone ${id}`,
-    description: `${id} milestone fee`,
-    obligationId: 'impl',
-    amount: '10000.00',
-    sequence: 1,
-    trigger: { type: 'event', completion: 'external_event' },
-    ...overrides,
-  };
-}
+export { milestone };
 
 /** A sandbox contract starting 2025-01-01, one milestones-method obligation, given milestones. */
 export function sandboxTerms(milestones: MilestoneInput[], overrides: Partial<ContractTermsInput> = {}): ContractTermsInput {

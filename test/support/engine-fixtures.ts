@@ -8,22 +8,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ContractState, Effect } from '../../libs/domain/contract';
 import { contractTermsSchema, type ContractTerms, type ContractTermsInput } from '../../libs/domain/terms';
 import * as engine from '../../workflows/engine';
+import { milestone, type MilestoneInput } from './terms';
 
-type MilestoneInput = ContractTermsInput['milestones'][number];
 type ObligationInput = ContractTermsInput['obligations'][number];
 
-/** A billable milestone of obligation `impl` (external event, immediate invoice) unless overridden. */
+/** A billable milestone of obligation `impl` (external event, immediate invoice, 1000.00) unless overridden. */
 export function ms(id: string, overrides: Partial<MilestoneInput> = {}): MilestoneInput {
-  return {
-    id,
-    name: `Milestone ${id}`,
-    description: `${id} milestone fee`,
-    obligationId: 'impl',
-    amount: '1000.00',
-    sequence: 1,
-    trigger: { type: 'event', completion: 'external_event' },
-    ...overrides,
-  };
+  return milestone(id, { amount: '1000.00', ...overrides });
 }
 
 export const signoff = { type: 'event', completion: 'customer_signoff' } as const;

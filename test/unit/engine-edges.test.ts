@@ -264,3 +264,50 @@ describe('sequence, payments, completion edges', () => {
     expect(engine.isFinished(s)).toBe(true);
   });
 });
+
+describe('found by the mutation run of 2026-12-01 (added after it, not yet measured)', () => {
+  it('a reject looks at its own deemed window, not the first timer of the contract', () => {
+    const s = start(terms([
+      ms('d', { trigger: onDate('2026-01-06'), sequence: 1 }),
+      ms('v2', { trigger: declaration(5), sequence: 2 }),
+      ms('v1', { trigger: declaration(20), sequence: 3 }),
+    ]));
+    complete(s, 'v2', undefined, 'declare');
+    advanceClock(s, '2026-01-03');
+    complete(s, 'v1', undefined, 'declare');
+    advanceClock(s, '2026-01-05');
+    // Today is the 6th on the caller's side; d's date trigger and v2's window (both the 6th) have not fired yet.
+    const out = engine.reject(s, { milestoneId: 'v1', reason: 'no', date: '2026-01-06' }, '2026-01-06', 'update');
+    expect(out.outcome).toBe('applied');
+    expect(s.timers.map((t) => `${t.kind}:${t.milestoneId}`).sort()).toEqual(['acceptance:d', 'acceptance:v2']);
+    expect(s.log[s.log.length - 1]).toMatchObject({ kind: 'reject', milestoneId: 'v1' });
+  });
+
+  it('an accept is logged as one; the clock never goes back when the wall clock is behind it', () => {
+    const s = start(terms([ms('s', { trigger: signoff })]));
+    complete(s, 's');
+    engine.accept(s, { milestoneId: 's' }, s.clock, 'signal');
+    expect(s.log[s.log.length - 1]).toMatchObject({ kind: 'accept', via: 'signal', outcome: 'applied' });
+    advanceClock(s, '2026-02-01');
+    expect(engine.fireDueTimers(s, '2026-01-15')).toBe(0);
+    expect(s.clock).toBe('2026-02-01');
+  });
+
+  it('failed steps are told apart by id; a valid reason passes the check; messages name the step', () => {
+    const s = start(terms([ms('a')]));
+    engine.stepFailed(s, { id: 1, kind: 'register_plan', version: 1, effectiveDate: '2026-01-01' }, 'plan', 'validation_failed', 'x');
+    engine.stepFailed(s, { id: 2, kind: 'issue_invoice', invoiceIndex: 0 }, 'ledger', 'not_found', 'y');
+    engine.stepFailed(s, { id: 2, kind: 'issue_invoice', invoiceIndex: 0 }, 'ledger', 'not_found', 'y');
+    expect(s.failedSteps.map((f) => [f.id, f.attempts])).toEqual([['1:plan', 1], ['2:ledger', 2]]);
+    expect(() => engine.checkResolveStep(s, { stepId: '2:ledger', reason: 'fixed by hand' })).not.toThrow();
+    expect(refusalOf(() => engine.checkResolveStep(s, { stepId: '2:ledger' })).message).toBe('a reason is required to resolve a step by hand');
+    expect(refusalOf(() => engine.checkRetryStep(s, { stepId: '9:plan' })).message).toBe('contract c-unit has no failed step 9:plan');
+    expect(refusalOf(() => engine.checkRetryStep(s, undefined as never)).message).toBe('contract c-unit has no failed step undefined');
+    engine.retryStep(s, { stepId: '2:ledger' });
+    expect(refusalOf(() => engine.resolveStep(s, { stepId: '2:ledger', reason: 'r' })).message).toBe('step 2:ledger is being retried');
+    engine.stepSucceeded(s, { id: 2, kind: 'issue_invoice', invoiceIndex: 0 }, 'ledger');
+    expect(s.failedSteps.map((f) => f.status)).toEqual(['failed', 'resolved']);
+    engine.resolveStep(s, { stepId: '1:plan', reason: 'registered by hand' });
+    expect(s.log[s.log.length - 1]!.reason).toBe('1:plan: registered by hand');
+  });
+});
