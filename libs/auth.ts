@@ -142,6 +142,12 @@ export function authorize(principal: Principal, permission: Permission, what: st
   }
 }
 
+/** 403 `forbidden` when a customer-scoped caller creates a contract of another customer. */
+export function authorizeNewContract(principal: Principal | undefined, customerId: string): void {
+  const scope = principal?.customerId;
+  if (scope !== undefined && customerId !== scope) throw new AppError('forbidden', `this key may only create contracts of customer ${scope}`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Webhooks: HMAC-SHA256 over `${timestamp}.${raw body}`, hex, in X-Tollgate-Signature.
 

@@ -1,37 +1,17 @@
 /**
- * Business dates are calendar dates (YYYY-MM-DD) in the contract's timezone. A timer fires at 00:00
- * of its date in that timezone (DESIGN §3a): `zonedMidnight` finds that instant for the countdown.
+ * Business dates are calendar dates (YYYY-MM-DD) in the contract's timezone; a timer fires at 00:00
+ * of its date in that timezone (DESIGN §3a). The rules are libs/dates.ts's — the workflow's own
+ * (a midnight skipped by DST included) —; this file adds only what the console shows.
  */
+import { dateInZone, daysBetween, periodOf, startOfDayInZone } from '../../libs/dates';
 
-/** The instant (ms) of 00:00 on `date` in `timeZone` (DST-safe: corrected by the offset found there). */
-export function zonedMidnight(date: string, timeZone: string): number {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const asUtc = Date.UTC(y, m - 1, d);
-  let t = asUtc - offsetMs(asUtc, timeZone);
-  t = asUtc - offsetMs(t, timeZone);
-  return t;
-}
+export { daysBetween };
 
-/** How far `timeZone`'s wall clock is ahead of UTC at instant `t`. */
-function offsetMs(t: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-  }).formatToParts(new Date(t));
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return wall - Math.floor(t / 1000) * 1000;
-}
+/** The instant (ms) a timer of `date` fires: 00:00 of that date in `timeZone`. */
+export const zonedMidnight = (date: string, timeZone: string): number => startOfDayInZone(date, timeZone);
 
 /** Today (YYYY-MM-DD) in a timezone. */
-export function todayIn(timeZone: string, now = Date.now()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(now));
-}
-
-/** Whole days from `a` to `b` (calendar dates). */
-export function daysBetween(a: string, b: string): number {
-  const t = (s: string) => Date.UTC(Number(s.slice(0, 4)), Number(s.slice(5, 7)) - 1, Number(s.slice(8, 10)));
-  return Math.round((t(b) - t(a)) / 86_400_000);
-}
+export const todayIn = (timeZone: string, now = Date.now()): string => dateInZone(now, timeZone);
 
 /** "3d 04:05:06" until `ms` (or "due" once past). */
 export function formatCountdown(ms: number): string {
@@ -45,7 +25,7 @@ export function formatCountdown(ms: number): string {
 }
 
 /** "2025-03" of a date. */
-export const monthOf = (date: string) => date.slice(0, 7);
+export const monthOf = periodOf;
 
 /** Every month from `first` to `last` inclusive (YYYY-MM). */
 export function monthsBetween(first: string, last: string): string[] {

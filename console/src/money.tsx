@@ -3,26 +3,19 @@
  * decimal.js, display by string formatting. A figure becomes a JS number only to be plotted
  * (`plotValue`), never for arithmetic or display.
  */
-import Decimal from 'decimal.js';
+import { dec, formatMoney as canonical, sumMoney } from '../../libs/money';
 
-/** Minor units of the currencies with other than 2 (ISO 4217), as the API uses them. */
-const MINOR_UNITS: Record<string, number> = {
-  JPY: 0, KRW: 0, VND: 0, CLP: 0, ISK: 0, UGX: 0, XAF: 0, XOF: 0, XPF: 0, PYG: 0, RWF: 0, KMF: 0, GNF: 0, DJF: 0, VUV: 0,
-  KWD: 3, BHD: 3, OMR: 3, JOD: 3, IQD: 3, LYD: 3, TND: 3,
-};
-
-export const minorUnits = (currency: string) => MINOR_UNITS[currency] ?? 2;
-
+/** Sums and differences in the currency's minor units: the rules of libs/money.ts (the API's). */
 export function sum(values: string[], currency: string): string {
-  return values.reduce((acc, v) => acc.plus(v), new Decimal(0)).toFixed(minorUnits(currency));
+  return canonical(sumMoney(values), currency);
 }
 
 export function minus(a: string, b: string, currency: string): string {
-  return new Decimal(a).minus(b).toFixed(minorUnits(currency));
+  return canonical(dec(a).minus(b), currency);
 }
 
-export const isZero = (v: string) => new Decimal(v).isZero();
-export const isPositive = (v: string) => new Decimal(v).greaterThan(0);
+export const isZero = (v: string) => dec(v).isZero();
+export const isPositive = (v: string) => dec(v).greaterThan(0);
 
 /** "1234567.50" → "1,234,567.50" (string formatting only: nothing is rounded). */
 export function formatAmount(value: string): string {

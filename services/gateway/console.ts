@@ -14,6 +14,7 @@ import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import { buildConsole, CONSOLE_DIST, CONSOLE_SRC, versionOf, type ConsoleBuild } from '../../console/build';
 import type { Logger } from '../../libs/logger';
+import { escapeHtml } from '../../libs/markup';
 
 /**
  * The console's Content-Security-Policy: scripts from the gateway only (no inline script, no eval),
@@ -65,11 +66,10 @@ function readDist(distDir: string): ConsoleBuild {
   return { files, version: versionOf(files) };
 }
 
-const escapeAttr = (s: string) => s.replace(/[&"<>]/g, (c) => ({ '&': '&amp;', '"': '&quot;', '<': '&lt;', '>': '&gt;' })[c]!);
 
 /** The shell: no data, no inline script; the bundle does the rest. */
 export function consoleShell(version: string): string {
-  const v = escapeAttr(version);
+  const v = escapeHtml(version);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Tollgate console</title>

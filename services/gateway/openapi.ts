@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { rolesFor } from '../../libs/auth';
 import type { ErrorCode } from '../../libs/domain/errors';
 import { openApiDocument, type OpenApiDoc } from '../../libs/openapi';
+import { escapeHtml } from '../../libs/markup';
 import { REVENUE_REPORTS, type GatewayOperation } from './routes';
 
 /** The sections of the API, in the order the docs page shows them. */
@@ -153,7 +154,6 @@ export const DOCS_CSP = [
   "font-src 'self' data:", "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'self'",
 ].join('; ');
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /**
  * The docs page: Swagger UI (swagger-ui-dist, served from this gateway) rendering `/openapi.json`;

@@ -6,13 +6,13 @@
  * Every request goes: API key → role (401 / 403) → customer scope (404) → Idempotency-Key (replay
  * or claim) → validation (400) → the use case. A refusal at any step changes nothing.
  */
-import { mergeAmendment, type AmendmentChanges } from '../../libs/domain/amendment';
+import { mergedTermsProblem } from '../../libs/domain/amendment-checks';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
-import { authorize, verifyWebhook, type Authenticator, type Permission, type Principal, type WebhookSource } from '../../libs/auth';
-import { currentTerms, currentVersion, type Actor, type ContractState } from '../../libs/domain/contract';
+import { authorize, authorizeNewContract, verifyWebhook, type Authenticator, type Permission, type Principal, type WebhookSource } from '../../libs/auth';
+import { currentTerms, currentVersion, type Actor} from '../../libs/domain/contract';
 import { AppError } from '../../libs/domain/errors';
-import { contractTermsSchema, contractValueProblem, hasPositiveSsp, SSP_ABOVE_ZERO } from '../../libs/domain/terms';
+import { contractTermsSchema } from '../../libs/domain/terms';
 import { validate } from '../../libs/http';
 import type { OpenApiOperation } from '../../libs/openapi';
 import type { ServiceClient } from '../../libs/service-client';
@@ -158,10 +158,7 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
       },
       async handler(req, res) {
         const terms = validate(contractTermsSchema, req.body);
-        const scope = req.principal?.customerId;
-        if (scope !== undefined && terms.customer.id !== scope) {
-          throw new AppError('forbidden', `this key may only create contracts of customer ${scope}`);
-        }
+        authorizeNewContract(req.principal, terms.customer.id);
         res.status(201).json(await contracts.create(terms));
       },
     },
@@ -212,8 +209,10 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
         validate(amendBody, body(req));
         const state = await contracts.state(contractId(req));
         const amendment = validate(amendBodyFor(state.currency), body(req));
-        assertSomeSspAboveZero(state, amendment);
-        assertContractValueHolds(state, amendment);
+        if (amendment.baseVersion === state.version) {
+          const refused = mergedTermsProblem(currentTerms(state), currentVersion(state).cancelled, amendment);
+          if (refused) throw new AppError('validation_failed', refused.message, refused.details);
+        }
         res.json(await send(req, 'amend', amendment));
       },
     },
@@ -328,33 +327,6 @@ declare module 'express-serve-static-core' {
     webhookEvent?: WebhookEvent;
     rawBody?: Buffer;
   }
-}
-
-/**
- * At least one SSP above zero after an amendment (DESIGN §11): the workflow's amendment rules do not
- * check it, so the gateway refuses such an amendment `validation_failed` naming the SSPs it changes.
- * A stale baseVersion or a negative SSP is left to the workflow (`stale_version`, `invalid_amendment`).
- */
-function assertSomeSspAboveZero(state: ContractState, amendment: { baseVersion: number; changes: { obligations?: Array<{ id: string; ssp?: string }> } }): void {
-  const changes = amendment.changes.obligations ?? [];
-  if (amendment.baseVersion !== state.version || !changes.some((o) => o.ssp !== undefined) || changes.some((o) => o.ssp?.startsWith('-'))) return;
-  if (hasPositiveSsp(mergeAmendment(currentTerms(state), amendment.changes as AmendmentChanges).obligations)) return;
-  throw new AppError('validation_failed', `invalid body: ${SSP_ABOVE_ZERO}`, changes.flatMap((o, i) => (o.ssp !== undefined ? [{ path: `body.changes.obligations.${i}.ssp`, message: SSP_ABOVE_ZERO }] : [])));
-}
-
-/**
- * The contract value still holds after an amendment (docs/templates.md): when the merged terms have a
- * `contractValue` (the contract's, or a new one in `changes.contractValue`), the billable milestones
- * not cancelled (before or by this amendment) must sum to it, else `validation_failed` naming the
- * difference. A stale baseVersion and malformed or negative amounts are left to the workflow.
- */
-function assertContractValueHolds(state: ContractState, amendment: { baseVersion: number; changes: AmendmentChanges }): void {
-  if (amendment.baseVersion !== state.version) return;
-  const merged = mergeAmendment(currentTerms(state), amendment.changes);
-  const problem = contractValueProblem(merged, [...currentVersion(state).cancelled, ...(amendment.changes.cancel ?? [])]);
-  if (problem === null) return;
-  const path = amendment.changes.contractValue !== undefined ? 'body.changes.contractValue' : 'body.changes';
-  throw new AppError('validation_failed', `invalid body: ${path} ${problem}`, [{ path, message: problem }]);
 }
 
 /** 404 for a contract outside the caller's customer scope, exactly as if it did not exist. */

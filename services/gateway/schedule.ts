@@ -7,6 +7,7 @@
  */
 import { addDays, daysBetween } from '../../libs/dates';
 import { currentVersion, type ContractState } from '../../libs/domain/contract';
+import { escapeXml } from '../../libs/markup';
 
 /** What the picture shows, taken from the contract's state (`scheduleModel`). */
 export interface ScheduleModel {
@@ -97,12 +98,7 @@ const ON_TIME = '#2e9a5b';
 const MUTED = '#667085';
 const LINE = '#d9dde5';
 
-/** Text for XML: `& < > " '` escaped; characters XML 1.0 does not allow are dropped. */
-export function escapeXml(text: string): string {
-  return text
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
-    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
-}
+export { escapeXml };
 
 /** At most `max` characters (an ellipsis marks a cut), before escaping. */
 function clip(text: string, max: number): string {

@@ -9,6 +9,7 @@
  *   remainders (libs/allocation.ts) — answered for editing, or with `create: true` created through
  *   the same use case as `POST /contracts`.
  */
+import { authorizeNewContract } from '../../libs/auth';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { allocateByPercent, percentProblem, percentsProblem, percentSum } from '../../libs/allocation';
@@ -354,8 +355,7 @@ export function templateOperations(deps: { templates: TemplateRepository; contra
       async handler(req, res) {
         const name = nameOf(req);
         const b = validate(fromTemplateBody, req.body);
-        const scope = req.principal?.customerId;
-        if (scope !== undefined && b.customer.id !== scope) throw new AppError('forbidden', `this key may only create contracts of customer ${scope}`);
+        authorizeNewContract(req.principal, b.customer.id);
         const t = await find(name, b.templateVersion);
         const { create, templateVersion, ...rest } = b;
         void templateVersion;

@@ -10,16 +10,10 @@
  */
 import PDFDocument from 'pdfkit';
 import { dec, Dec, formatMoney, sumMoney } from '../../libs/money';
+import { escapeHtml } from '../../libs/markup';
 import type { CreditMemo, Invoice } from './api';
 
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+export { escapeHtml };
 
 const TITLES: Record<string, string> = {
   milestone: 'Invoice',
