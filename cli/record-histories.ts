@@ -68,6 +68,7 @@ const amend = (baseVersion: number, changes: Record<string, unknown>, effectiveD
   ['POST', '/amendments', { baseVersion, ...(effectiveDate ? { effectiveDate } : {}), changes }];
 const clock = (to: string): Step => ['POST', '/clock', { to }];
 const complete = (id: string, date?: string): Step => ['POST', `/milestones/${id}/complete`, date ? { date } : {}];
+const progress = (id: string, percent: string): Step => ['POST', `/milestones/${id}/progress`, { percent }];
 
 /** A raw signal to the contract workflow (what a sender that cannot wait for an answer sends). */
 const signal = (name: string, input: Record<string, unknown>): Step => async (ctx) => {
@@ -285,6 +286,39 @@ const STORIES: Record<string, Story> = {
       complete('m1'),
       complete('m2'),
       amend(1, { milestones: [{ id: 'm2', amount: '10.00' }] }),
+    ],
+  },
+  /**
+   * Progressive billing (docs/progressive-billing.md, issue 15): parts net of the advance, a duplicate
+   * and a refused lower report, a raw progress signal, parts queued by a hold and issued as one on
+   * release, amendments re-targeting the parts (a supplementary invoice, then credits newest first),
+   * completion at 100 % and the rest on acceptance.
+   */
+  'progress-billing': {
+    terms: {
+      ...sandbox(), advanceBilling: { amount: '50.00', date: '2025-01-01' }, obligations: [impl('1100.00')],
+      milestones: [
+        event('p', '1000.00', 1, { trigger: { type: 'event', completion: 'customer_signoff' }, progressBilling: true }),
+        event('q', '100.00', 2, { progressBilling: true }),
+      ],
+    },
+    steps: [
+      ['POST', '/payments', { invoiceFor: 'advance', amount: '50.00' }],
+      clock('2025-01-10'),
+      progress('p', '30'),
+      progress('p', '30'),
+      ['POST', '/milestones/p/progress', { percent: '20' }, 409],
+      signal('progressReported', { milestoneId: 'q', percent: '40' }),
+      ['POST', '/hold', {}],
+      clock('2025-01-15'),
+      progress('p', '50'),
+      progress('p', '62.5'),
+      ['POST', '/release', {}],
+      amend(1, { milestones: [{ id: 'p', amount: '1200.00' }] }),
+      amend(2, { milestones: [{ id: 'p', amount: '800.00' }] }),
+      progress('p', '100'),
+      ['POST', '/milestones/p/accept', {}],
+      progress('q', '100'),
     ],
   },
   /** Holds: the advance and invoices queued, a sequence unblocked during the hold joins the queue, release issues in order; duplicates ignored. */

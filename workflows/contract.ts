@@ -193,6 +193,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
   update(messages.declareMilestoneUpdate, (i) => void engine.decideCompletion(state, i, peekToday()), (i) => engine.complete(state, i, today(), 'update', 'declare'));
   update(messages.acceptMilestoneUpdate, (i) => void engine.decideAccept(state, i, peekToday()), (i) => engine.accept(state, i, today(), 'update'));
   update(messages.rejectMilestoneUpdate, (i) => void engine.decideReject(state, i, peekToday()), (i) => engine.reject(state, i, today(), 'update'));
+  update(messages.reportProgressUpdate, (i) => void engine.decideProgress(state, i, peekToday()), (i) => engine.reportProgress(state, i, today(), 'update'));
   update(messages.reportCostUpdate, (i) => void engine.checkCost(state, i, peekToday()), (i) => engine.reportCost(state, i, today(), 'update'));
   update(messages.holdUpdate, (i) => void engine.checkDate(state, i?.date, peekToday()), (i) => engine.hold(state, i ?? {}, today(), 'update'));
   update(messages.releaseUpdate, (i) => void engine.checkDate(state, i?.date, peekToday()), (i) => engine.release(state, i ?? {}, today(), 'update'));
@@ -218,6 +219,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
   signal(messages.milestoneAcceptedSignal, 'accept', (i) => engine.accept(state, i, today(), 'signal'));
   signal(messages.milestoneRejectedSignal, 'reject', (i) => engine.reject(state, i, today(), 'signal'));
   signal(messages.costReportedSignal, 'cost', (i) => engine.reportCost(state, i, today(), 'signal'));
+  signal(messages.progressReportedSignal, 'progress', (i) => engine.reportProgress(state, i, today(), 'signal'));
   setHandler(messages.invoicePaidSignal, (i) => byActor(AR_ACTOR, () => {
     messagesThisRun += 1;
     engine.invoicePaid(state, i);
@@ -324,7 +326,8 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
         const inv = state.invoices[effect.invoiceIndex]!;
         const vTerms = state.versions.find((x) => x.version === inv.termsVersion)!.terms;
         const milestoneId = inv.milestoneIds[0]!;
-        const key = `${state.contractId}:${milestoneId}:v${inv.termsVersion}:${inv.kind}`;
+        // A progress invoice (docs/progressive-billing.md) is one of several of its kind for the milestone: its part number tells them apart.
+        const key = `${state.contractId}:${milestoneId}:v${inv.termsVersion}:${inv.kind}${inv.part !== undefined ? `:part-${inv.part}` : ''}`;
         if (name === 'invoice') {
           const description = inv.kind === 'advance'
             ? `Advance billing under contract ${state.contractId}`
@@ -347,6 +350,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
               lines: [{ milestoneId, description, amount: inv.amount }],
               sandbox: state.sandbox,
               ...(inv.kind === 'supplementary' ? { originalInvoiceNumber: inv.originalInvoiceNumber, amendmentVersion: inv.termsVersion } : {}),
+              ...(inv.progress ? { progress: inv.progress } : {}),
             } satisfies IssueInvoiceRequest,
             key: `${key}:invoice`,
           };
@@ -375,9 +379,11 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
       }
       case 'issue_credit_memo': {
         const memo = state.creditMemos[effect.memoIndex]!;
-        const key = `${state.contractId}:${memo.milestoneId}:v${memo.amendmentVersion}:credit-memo`;
+        // Progress billing credits several invoices of a milestone in one amendment (`seq`, the invoice it credits `invoiceIndex`).
+        const key = `${state.contractId}:${memo.milestoneId}:v${memo.amendmentVersion}:credit-memo${memo.seq !== undefined ? `:${memo.seq}` : ''}`;
         if (name === 'credit_memo') {
-          const original = memo.originalInvoiceNumber ?? state.invoices.find((i) => i.kind === 'milestone' && i.milestoneIds.includes(memo.milestoneId))?.number;
+          const original = memo.originalInvoiceNumber
+            ?? (memo.invoiceIndex !== undefined ? state.invoices[memo.invoiceIndex]?.number : state.invoices.find((i) => i.kind === 'milestone' && i.milestoneIds.includes(memo.milestoneId))?.number);
           memo.originalInvoiceNumber = original;
           const milestone = t.milestones.find((m) => m.id === memo.milestoneId)!;
           return {

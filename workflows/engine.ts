@@ -10,15 +10,15 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { dueDate, transactionPrice } from '../libs/accounting';
 import { amendmentProblems, mergeAmendment, type AmendInput } from '../libs/domain/amendment';
 import type {
-  ContractState, CostReportInput, Effect, EffectStep, FailedStep, InvoicePaidInput, LogEntry, MilestoneEventInput, MilestoneState,
-  PendingTimer, PostingProgress, RejectInput, StepInput, TimerKind, UpdateOutcome,
+  ContractState, CostReportInput, Effect, EffectStep, FailedStep, InvoicePaidInput, InvoiceProgress, InvoiceSummary, LogEntry, MilestoneEventInput,
+  MilestoneProgress, MilestoneState, PendingTimer, PostingProgress, ProgressInput, RejectInput, StepInput, TimerKind, UpdateOutcome,
 } from '../libs/domain/contract';
 import { currentTerms, currentVersion, STEP_NEEDS } from '../libs/domain/contract';
 import type { ErrorCode } from '../libs/domain/errors';
 import { eventIds } from '../libs/domain/events';
 import type { ContractTerms, Milestone } from '../libs/domain/terms';
 import { addDays, isBusinessDate, lastDayOfMonth, maxDate, nextBillingDay } from '../libs/dates';
-import { Dec, dec, formatMoney, isMoneyString } from '../libs/money';
+import { Dec, dec, formatMoney, isMoneyString, minorUnits } from '../libs/money';
 
 export type Via = LogEntry['via'];
 
@@ -192,6 +192,8 @@ export function decideCompletion(state: ContractState, input: MilestoneEventInpu
     kind: 'apply',
     run: () => {
       ms.rejection = undefined;
+      // A milestone billed by progress is complete at 100 % (docs/progressive-billing.md).
+      if (milestone.progressBilling === true) progressOf(state, ms).percent = '100';
       if (trigger.completion === 'external_event') {
         ms.completedOn = date;
         acceptMilestone(state, milestone, date, 'event');
@@ -277,7 +279,7 @@ function acceptMilestone(state: ContractState, milestone: Milestone, date: strin
   }
   const timing = milestone.invoiceTiming;
   if (timing.type === 'immediate') {
-    invoiceFallsDue(state, milestone.id, maxDate(date, state.clock), progress, date);
+    finalFallsDue(state, milestone.id, maxDate(date, state.clock), progress, date);
     return;
   }
   postProgress(state, date, { type: 'milestone', ref: milestone.id }, progress);
@@ -337,7 +339,8 @@ function invoiceFallsDue(state: ContractState, milestoneId: string, date: string
   };
   if (state.hold) {
     postAlone();
-    state.heldInvoices.push(milestoneId);
+    // A milestone billed by progress is queued once: the release bills the share reached then.
+    if (!(ms?.progress && state.heldInvoices.includes(milestoneId))) state.heldInvoices.push(milestoneId);
     if (ms) ms.waiting = 'customer_hold';
     return;
   }
@@ -377,13 +380,12 @@ function issue(state: ContractState, milestoneId: string, date: string, progress
     releaseSequence(state, date);
     return;
   }
-  let amount = dec(milestone.amount);
-  if (state.advance?.issued) {
-    const unapplied = dec(state.advance.amount).minus(state.advance.applied);
-    const use = Dec.min(unapplied, amount);
-    state.advance.applied = money(state, dec(state.advance.applied).plus(use));
-    amount = amount.minus(use);
+  if (milestone.progressBilling === true) {
+    issueProgress(state, milestone, ms, date, progress);
+    releaseSequence(state, date);
+    return;
   }
+  const amount = applyAdvance(state, dec(milestone.amount));
   if (amount.isZero()) {
     ms.status = 'covered';
     if (progress) postProgress(state, date, { type: 'milestone', ref: milestoneId }, progress);
@@ -395,7 +397,18 @@ function issue(state: ContractState, milestoneId: string, date: string, progress
   releaseSequence(state, date);
 }
 
-function addInvoice(state: ContractState, inv: { kind: 'milestone' | 'advance' | 'supplementary'; milestoneIds: string[]; amount: string; date: string; originalInvoiceNumber?: string }, progress?: PostingProgress): void {
+/** What the unapplied advance leaves of a milestone invoice (DESIGN §3: reduced, never below 0), applying it. */
+function applyAdvance(state: ContractState, amount: InstanceType<typeof Dec>): InstanceType<typeof Dec> {
+  if (!state.advance?.issued) return amount;
+  const unapplied = dec(state.advance.amount).minus(state.advance.applied);
+  const use = Dec.min(unapplied, amount);
+  state.advance.applied = money(state, dec(state.advance.applied).plus(use));
+  return amount.minus(use);
+}
+
+type NewInvoice = Pick<InvoiceSummary, 'kind' | 'milestoneIds' | 'amount' | 'date' | 'originalInvoiceNumber' | 'part' | 'progress'>;
+
+function addInvoice(state: ContractState, inv: NewInvoice, progress?: PostingProgress): void {
   const t = terms(state);
   state.invoices.push({ ...inv, dueDate: dueDate(inv.date, t.paymentTerms), termsVersion: state.version, paid: false });
   state.billed = money(state, dec(state.billed).plus(inv.amount));
@@ -418,6 +431,152 @@ function releaseSequence(state: ContractState, date: string): void {
     } else {
       issue(state, m.id, date);
     }
+  }
+}
+
+// ───────────────────────────── progress billing ─────────────────────────────
+
+const PERCENT = /^\d{1,3}(\.\d{1,2})?$/;
+
+/** The progress record of a milestone billed by progress (made on its first report or completion). */
+function progressOf(state: ContractState, ms: MilestoneState): MilestoneProgress {
+  ms.progress ??= { percent: '0', billed: money(state, '0'), parts: 0 };
+  return ms.progress;
+}
+
+/** The share of `amount` reached at `percent`, rounded down to the minor unit: never billed ahead of the progress. */
+export function progressShare(amount: string | InstanceType<typeof Dec>, percent: string, currency: string): InstanceType<typeof Dec> {
+  return dec(amount).times(percent).dividedBy(100).toDecimalPlaces(minorUnits(currency), Dec.ROUND_DOWN);
+}
+
+/**
+ * A progress report (docs/progressive-billing.md): a part invoice for the newly reached share, or at
+ * 100 % the milestone's completion by its kind. Checks in the documented order.
+ */
+export function decideProgress(state: ContractState, input: ProgressInput, today: string): Decision {
+  checkActive(state);
+  const { milestone, ms, date } = checkMilestone(state, input, today);
+  if (typeof input.percent !== 'string' || !PERCENT.test(input.percent) || dec(input.percent).lte(0) || dec(input.percent).gt(100)) {
+    throw refusal('validation_failed', `percent ${String(input.percent)} must be a decimal string above 0 and at most 100`, [{ path: 'percent', message: 'must be above 0 and at most 100, at most 2 decimals' }]);
+  }
+  if (milestone.progressBilling !== true) throw refusal('not_allowed_in_state', `milestone ${milestone.id} is not billed by progress`);
+  if (ms.status === 'cancelled') throw refusal('not_allowed_in_state', `milestone ${milestone.id} is cancelled`);
+  if (ms.status !== 'planned' && ms.status !== 'rejected') return { kind: 'ignore', reason: `duplicate: milestone ${milestone.id} is already ${ms.status}` };
+  const percent = dec(input.percent);
+  const last = dec(ms.progress?.percent ?? '0');
+  if (ms.status === 'rejected') {
+    if (!percent.equals(100)) throw refusal('not_allowed_in_state', `milestone ${milestone.id} was rejected after its completion; report 100 when it is done again`);
+    return decideCompletion(state, { milestoneId: milestone.id, date }, today);
+  }
+  if (percent.lessThan(last)) {
+    throw refusal('not_allowed_in_state', `progress of ${milestone.id} is at ${last.toString()} %; it never goes back (an amendment of the amount corrects its billing)`);
+  }
+  if (percent.equals(last)) return { kind: 'ignore', reason: `duplicate: progress of ${milestone.id} is already at ${last.toString()} %` };
+  if (percent.equals(100)) return decideCompletion(state, { milestoneId: milestone.id, date }, today);
+  return {
+    kind: 'apply',
+    run: () => {
+      progressOf(state, ms).percent = percent.toString();
+      invoiceFallsDue(state, milestone.id, maxDate(date, state.clock));
+    },
+  };
+}
+
+export function reportProgress(state: ContractState, input: ProgressInput, today: string, via: Via): UpdateOutcome {
+  return conclude(state, 'progress', via, input, decideProgress(state, input, today), state.milestones[input.milestoneId]);
+}
+
+/** The final invoice of an accepted milestone falls due (for one billed by progress: the rest). */
+function finalFallsDue(state: ContractState, milestoneId: string, date: string, progress?: PostingProgress, progressDate?: string): void {
+  const ms = state.milestones[milestoneId];
+  if (ms?.progress) ms.progress.finalDue = true;
+  invoiceFallsDue(state, milestoneId, date, progress, progressDate);
+}
+
+/**
+ * Issues what a milestone billed by progress owes now: the share reached minus what its parts
+ * billed, or once its final invoice fell due, the rest of its amount. The advance reduces it.
+ */
+function issueProgress(state: ContractState, milestone: Milestone, ms: MilestoneState, date: string, progress?: PostingProgress): void {
+  const p = progressOf(state, ms);
+  const final = p.finalDue === true;
+  const target = final ? dec(milestone.amount) : progressShare(milestone.amount, p.percent, state.currency);
+  const previouslyBilled = p.billed;
+  const due = target.minus(previouslyBilled);
+  let issued = false;
+  if (due.greaterThan(0)) {
+    p.billed = money(state, target);
+    const amount = applyAdvance(state, due);
+    if (!amount.isZero()) {
+      if (!final) p.parts += 1;
+      const billedProgress: InvoiceProgress = { percent: final ? '100' : p.percent, cumulative: money(state, target), previouslyBilled };
+      ms.invoicedOn = ms.invoicedOn ?? date;
+      if (final) ms.status = 'invoiced';
+      addInvoice(state, { kind: 'milestone', milestoneIds: [milestone.id], amount: money(state, amount), date, progress: billedProgress, ...(final ? {} : { part: p.parts }) }, progress);
+      issued = true;
+    }
+  }
+  if (final && !issued) ms.status = settledStatus(state, milestone.id);
+  if (!issued && progress) postProgress(state, date, { type: 'milestone', ref: milestone.id }, progress);
+}
+
+/** A milestone billed by progress whose rest needed no invoice: invoiced (paid when all its invoices are), or covered by the advance. */
+function settledStatus(state: ContractState, milestoneId: string): MilestoneState['status'] {
+  const mine = state.invoices.filter((i) => i.kind !== 'advance' && i.milestoneIds.includes(milestoneId));
+  if (mine.length === 0) return 'covered';
+  return mine.every((i) => i.paid) ? 'paid' : 'invoiced';
+}
+
+/**
+ * An amendment re-targets what the parts of a milestone billed by progress billed, before its
+ * final invoice: below 100 %, the share of the new amount at the last percent; once completed,
+ * the parts stay unless they exceed the new amount. More: a supplementary invoice; less: credits.
+ */
+function retargetParts(state: ContractState, m: Milestone, ms: MilestoneState, effectiveDate: string): void {
+  const p = ms.progress!;
+  const amount = bills(m) ? dec(m.amount) : new Dec(0);
+  const billed = dec(p.billed);
+  const complete = p.finalDue === true || dec(p.percent).equals(100);
+  const target = complete ? Dec.min(billed, amount) : progressShare(amount, p.percent, state.currency);
+  const diff = target.minus(billed);
+  if (diff.isZero()) return;
+  p.billed = money(state, target);
+  if (diff.isNegative()) {
+    creditNewestFirst(state, m.id, diff.negated(), effectiveDate);
+    return;
+  }
+  ms.invoicedOn = ms.invoicedOn ?? effectiveDate;
+  const original = state.invoices.find((i) => i.kind === 'milestone' && i.milestoneIds.includes(m.id));
+  addInvoice(state, {
+    kind: 'supplementary', milestoneIds: [m.id], amount: money(state, diff), date: effectiveDate, originalInvoiceNumber: original?.number,
+    progress: { percent: p.percent, cumulative: p.billed, previouslyBilled: money(state, billed) },
+  });
+}
+
+/**
+ * A decrease of a milestone billed by progress: one credit memo per invoice, newest first, each at
+ * most what that invoice still bills (net of earlier credits); what the advance covered goes back
+ * to the advance, unapplied.
+ */
+function creditNewestFirst(state: ContractState, milestoneId: string, decrease: InstanceType<typeof Dec>, effectiveDate: string): void {
+  let left = decrease;
+  let seq = 0;
+  for (let index = state.invoices.length - 1; index >= 0 && left.greaterThan(0); index -= 1) {
+    const inv = state.invoices[index]!;
+    if (inv.kind === 'advance' || !inv.milestoneIds.includes(milestoneId)) continue;
+    const credited = state.creditMemos.filter((c) => c.invoiceIndex === index).reduce((a, c) => a.plus(c.amount), new Dec(0));
+    const memo = Dec.min(left, dec(inv.amount).minus(credited));
+    if (memo.lte(0)) continue;
+    seq += 1;
+    left = left.minus(memo);
+    state.creditMemos.push({
+      milestoneId, amount: money(state, memo), date: effectiveDate, amendmentVersion: state.version, originalInvoiceNumber: inv.number, invoiceIndex: index, seq,
+    });
+    state.billed = money(state, dec(state.billed).minus(memo));
+    enqueue(state, { kind: 'issue_credit_memo', memoIndex: state.creditMemos.length - 1 });
+  }
+  if (state.advance && left.greaterThan(0)) {
+    state.advance.applied = money(state, Dec.max(dec(state.advance.applied).minus(left), 0));
   }
 }
 
@@ -462,7 +621,7 @@ function fireTimer(state: ContractState, t: PendingTimer): void {
       return;
     }
     case 'invoice':
-      invoiceFallsDue(state, t.milestoneId!, maxDate(t.date, state.clock));
+      finalFallsDue(state, t.milestoneId!, maxDate(t.date, state.clock));
       record(state, { kind: 'invoice_due', via, milestoneId: t.milestoneId, date: t.date, outcome: 'applied' });
       return;
     case 'month_end':
@@ -558,7 +717,8 @@ export function checkAmend(state: ContractState, input: AmendInput, today: strin
   }
   const effectiveDate = checkDate(state, input.effectiveDate, today);
   const statuses = Object.fromEntries(Object.values(state.milestones).map((m) => [m.id, m.status]));
-  const problems = amendmentProblems(terms(state), statuses, input.changes ?? {});
+  const partlyBilled = new Set(Object.values(state.milestones).filter((m) => m.progress && dec(m.progress.billed).greaterThan(0)).map((m) => m.id));
+  const problems = amendmentProblems(terms(state), statuses, input.changes ?? {}, partlyBilled);
   if (problems.length > 0) throw refusal('invalid_amendment', problems.map((p) => p.message).join('; '), problems);
   return { next: mergeAmendment(terms(state), input.changes ?? {}), effectiveDate };
 }
@@ -653,6 +813,10 @@ function correctBilling(state: ContractState, previous: ContractTerms, next: Con
     const before = previous.milestones.find((x) => x.id === m.id);
     const ms = state.milestones[m.id]!;
     if (!before) continue;
+    if (ms.progress && statusBefore[m.id] !== 'invoiced' && statusBefore[m.id] !== 'paid' && statusBefore[m.id] !== 'covered') {
+      // Billed by progress, the rest not out yet: its parts follow the new amount (docs/progressive-billing.md).
+      retargetParts(state, m, ms, effectiveDate);
+    }
     if (ms.status === 'accepted') {
       replanPendingInvoice(state, before, m, ms, next, effectiveDate);
       continue;
@@ -669,13 +833,13 @@ function replanPendingInvoice(state: ContractState, before: Milestone, m: Milest
     state.heldInvoices = state.heldInvoices.filter((x) => x !== m.id);
     ms.waiting = undefined;
   } else if (!bills(before) && bills(m)) {
-    invoiceFallsDue(state, m.id, maxDate(effectiveDate, state.clock));
+    finalFallsDue(state, m.id, maxDate(effectiveDate, state.clock));
   } else if (bills(m) && JSON.stringify(before.invoiceTiming) !== JSON.stringify(m.invoiceTiming)
     && state.timers.some((t) => t.kind === 'invoice' && t.milestoneId === m.id)) {
     // The schedule is re-planned: an invoice timer still pending follows the new timing.
     removeTimers(state, (t) => t.kind === 'invoice' && t.milestoneId === m.id);
     const timing = m.invoiceTiming;
-    if (timing.type === 'immediate') invoiceFallsDue(state, m.id, maxDate(effectiveDate, state.clock));
+    if (timing.type === 'immediate') finalFallsDue(state, m.id, maxDate(effectiveDate, state.clock));
     else {
       const when = timing.type === 'days_after_acceptance' ? addDays(ms.acceptedOn!, timing.days) : nextBillingDay(ms.acceptedOn!, next.billingDay);
       addTimer(state, 'invoice', when, `invoice ${m.id}`, m.id);
@@ -702,6 +866,10 @@ function rebill(state: ContractState, before: Milestone, m: Milestone, ms: Miles
  * earlier credit memos); what the advance covered goes back to the advance, unapplied.
  */
 function creditDecrease(state: ContractState, milestoneId: string, decrease: InstanceType<typeof Dec>, effectiveDate: string, originalInvoiceNumber: string | undefined): void {
+  if (state.milestones[milestoneId]?.progress) {
+    creditNewestFirst(state, milestoneId, decrease, effectiveDate);
+    return;
+  }
   const netBilled = state.invoices.filter((i) => i.kind !== 'advance' && i.milestoneIds.includes(milestoneId)).reduce((a, i) => a.plus(i.amount), new Dec(0))
     .minus(state.creditMemos.filter((c) => c.milestoneId === milestoneId).reduce((a, c) => a.plus(c.amount), new Dec(0)));
   const memo = Dec.min(decrease, Dec.max(netBilled, 0));

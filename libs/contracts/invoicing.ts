@@ -18,6 +18,13 @@ export const invoiceLineSchema = z.object({
 const refineLines = (v: { currency: string; lines: Array<{ amount: string }> }, ctx: z.RefinementCtx) =>
   refineMoney(ctx, v.currency, v.lines.map((l, i) => [l.amount, ['lines', i, 'amount']] as const));
 
+/** Progress billing (docs/progressive-billing.md): the progress an invoice bills, printed on it. */
+export const invoiceProgressSchema = z.object({
+  percent: z.string().regex(/^\d{1,3}(\.\d{1,2})?$/, 'a percent such as "62.5"'),
+  cumulative: moneyString.describe('billed for the milestone with this invoice (gross of the advance)'),
+  previouslyBilled: moneyString.describe('billed for the milestone before this invoice (gross of the advance)'),
+});
+
 const customerSchema = z.object({ id: z.string().min(1), name: z.string().min(1) });
 const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code');
 
@@ -34,6 +41,7 @@ export const issueInvoiceSchema = z.object({
   /** Supplementary invoices: the invoice whose amount they raise, and the amendment (terms version). */
   originalInvoiceNumber: z.string().min(1).optional(),
   amendmentVersion: versionNumber.optional(),
+  progress: invoiceProgressSchema.optional(),
 }).superRefine((v, ctx) => {
   refineLines(v, ctx);
   if (v.kind !== 'supplementary' && v.originalInvoiceNumber !== undefined) {
@@ -63,6 +71,8 @@ export const invoiceResponseSchema = z.object({
   createdAt: z.string(),
   originalInvoiceNumber: z.string().optional(),
   amendmentVersion: z.number().int().optional(),
+  /** Progress billing: the progress this invoice bills (docs/progressive-billing.md). */
+  progress: invoiceProgressSchema.optional(),
   /** Σ credit memos against this invoice. */
   creditedAmount: z.string().optional(),
   creditMemoNumbers: z.array(z.string()).optional(),

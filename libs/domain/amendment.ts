@@ -60,18 +60,22 @@ const FINAL_FOR_CANCEL = new Set(['accepted', 'invoiced', 'paid', 'covered']);
 /**
  * The business rules that make an amendment invalid (DESIGN §11): cancelling an accepted, invoiced,
  * paid or covered milestone or an unknown one; changing a cancelled milestone; changing the amount of
- * a covered milestone; a negative amount; an unknown obligation without a recognition method.
+ * a covered milestone; a negative amount; an unknown obligation without a recognition method. And
+ * for progress billing (docs/progressive-billing.md, `partlyBilled`: milestones whose parts billed
+ * anything): cancelling one partly billed, turning it off once partly billed, turning it on after completion.
  */
 export function amendmentProblems(
   terms: ContractTerms,
   statuses: Readonly<Record<string, string>>,
   changes: AmendmentChanges,
+  partlyBilled: ReadonlySet<string> = new Set(),
 ): AmendmentProblem[] {
   const problems: AmendmentProblem[] = [];
   const known = new Set(terms.milestones.map((m) => m.id));
   (changes.cancel ?? []).forEach((id, i) => {
     if (!known.has(id)) problems.push({ path: `changes.cancel.${i}`, message: `unknown milestone ${id}` });
     else if (FINAL_FOR_CANCEL.has(statuses[id] ?? '')) problems.push({ path: `changes.cancel.${i}`, message: `milestone ${id} is ${statuses[id]} and cannot be cancelled` });
+    else if (partlyBilled.has(id)) problems.push({ path: `changes.cancel.${i}`, message: `milestone ${id} has progress invoices; lower its amount to 0 to credit them first` });
   });
   const obligationIds = new Set(terms.obligations.map((o) => o.id));
   (changes.obligations ?? []).forEach((o, i) => {
@@ -90,6 +94,14 @@ export function amendmentProblems(
     if (status === 'covered' && m.amount !== undefined) {
       const current = terms.milestones.find((x) => x.id === m.id)?.amount;
       if (current !== m.amount) problems.push({ path: `changes.milestones.${i}.amount`, message: `milestone ${m.id} is covered by the advance; its amount cannot change` });
+    }
+    // Progress billing (docs/progressive-billing.md): on only before completion, off only before a part billed.
+    if (m.progressBilling === false && partlyBilled.has(m.id)) {
+      problems.push({ path: `changes.milestones.${i}.progressBilling`, message: `milestone ${m.id} has progress invoices; it stays billed by progress` });
+    }
+    const current = terms.milestones.find((x) => x.id === m.id);
+    if (m.progressBilling === true && current?.progressBilling !== true && status !== undefined && status !== 'planned' && status !== 'rejected') {
+      problems.push({ path: `changes.milestones.${i}.progressBilling`, message: `milestone ${m.id} is ${status}; only a milestone not yet completed can be billed by progress` });
     }
     if (m.obligationId !== undefined && !obligationIds.has(m.obligationId)) {
       problems.push({ path: `changes.milestones.${i}.obligationId`, message: `unknown obligation ${m.obligationId}` });

@@ -8,7 +8,7 @@ import type { EventInput } from './events';
 import type { ContractTerms } from './terms';
 
 export type { AmendInput, PostingProgress };
-export type { AdvanceClockInput, CostReportInput, DatedInput, MilestoneEventInput, RejectInput, StepInput } from './inputs';
+export type { AdvanceClockInput, CostReportInput, DatedInput, MilestoneEventInput, ProgressInput, RejectInput, StepInput } from './inputs';
 
 export type MilestoneStatus =
   | 'planned' | 'completed' | 'declared' | 'rejected' | 'accepted'
@@ -30,6 +30,29 @@ export interface MilestoneState {
   /** Why its invoice waits: `awaiting_sequence` or `customer_hold`. */
   waiting?: 'awaiting_sequence' | 'customer_hold';
   cancelledOn?: string;
+  /** A milestone billed by progress (docs/progressive-billing.md): what was reported and billed. */
+  progress?: MilestoneProgress;
+}
+
+export interface MilestoneProgress {
+  /** The last percent reported ("100" once completed). */
+  percent: string;
+  /** What its progress invoices billed so far (gross: the advance applied to them included). */
+  billed: string;
+  /** How many progress invoices (parts) it has had. */
+  parts: number;
+  /** Its final invoice (the rest) fell due: acceptance and its invoice timing. */
+  finalDue?: boolean;
+}
+
+/** What a progress invoice says about the progress it bills (printed on it). */
+export interface InvoiceProgress {
+  /** Percent complete it bills up to ("100" for the rest). */
+  percent: string;
+  /** Cumulative billed for the milestone with this invoice (gross of the advance). */
+  cumulative: string;
+  /** Billed for the milestone before it (gross of the advance). */
+  previouslyBilled: string;
 }
 
 export interface InvoiceSummary {
@@ -43,6 +66,10 @@ export interface InvoiceSummary {
   termsVersion: number;
   originalInvoiceNumber?: string;
   paid: boolean;
+  /** A progress invoice: its part number (1, 2, …; absent on the final invoice of the rest). */
+  part?: number;
+  /** Progress billing: the progress it bills. */
+  progress?: InvoiceProgress;
 }
 
 export interface CreditMemoSummary {
@@ -52,6 +79,9 @@ export interface CreditMemoSummary {
   amount: string;
   date: string;
   amendmentVersion: number;
+  /** Progress billing: one memo per invoice credited (newest first); the invoice it credits and its number within the amendment. */
+  invoiceIndex?: number;
+  seq?: number;
 }
 
 export interface TermsVersion {

@@ -17,6 +17,15 @@ export const rejectBody = z.object({ date: factDate.optional(), reason: z.string
 /** A cost report; `currency` also checks the amount's minor units (the gateway passes the contract's). */
 export const costBodyOf = (currency?: string) => z.object({ obligationId: idField, amount: money({ currency }), date: factDate.optional() }).strict();
 export const clockBody = z.object({ to: businessDate }).strict();
+/**
+ * A progress report of a milestone billed by progress (docs/progressive-billing.md): percent
+ * complete, a decimal string above 0 and at most 100 with at most 2 decimals ("37.5", "100").
+ */
+export const percentString = z.string().superRefine((v, ctx) => {
+  if (!/^\d{1,3}(\.\d{1,2})?$/.test(v)) ctx.addIssue({ code: 'custom', message: 'must be a decimal string such as "37.5" (at most 2 decimals)' });
+  else if (Number(v) <= 0 || Number(v) > 100) ctx.addIssue({ code: 'custom', message: 'must be above 0 and at most 100' });
+});
+export const progressBody = z.object({ percent: percentString, date: factDate.optional() }).strict();
 /** A failed-step action: why finance resolved it by hand (resolve only). */
 export const stepBody = z.object({ reason: z.string().min(1).max(2000).optional() }).strict();
 
@@ -42,6 +51,7 @@ export const amendBodyOf = (currency?: string) => z.object({
       plannedFinishDate: businessDate.optional(),
       allowDateChange: z.boolean().optional(),
       invoiceTiming: invoiceTimingSchema.optional(),
+      progressBilling: z.boolean().optional(),
     }).strict()).max(500).optional(),
     cancel: z.array(idField).max(500).optional(),
     obligations: z.array(z.object({
@@ -67,6 +77,8 @@ export type DatedInput = z.infer<typeof datedBody>;
 /** A milestone event: the body plus the milestone the path names. */
 export type MilestoneEventInput = DatedInput & { milestoneId: string };
 export type RejectInput = z.infer<typeof rejectBody> & { milestoneId: string };
+/** A progress report: the body plus the milestone the path names. */
+export type ProgressInput = z.infer<typeof progressBody> & { milestoneId: string };
 /** Cost incurred (an increment) on a cost-input obligation, a decimal string. */
 export type CostReportInput = z.infer<ReturnType<typeof costBodyOf>>;
 export type AdvanceClockInput = z.infer<typeof clockBody>;

@@ -6,7 +6,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   Actor, AdvanceClockInput, AmendInput, ContractState, CostReportInput, DatedInput, InvoicePaidInput,
-  MilestoneEventInput, RejectInput, StepInput, UpdateOutcome,
+  MilestoneEventInput, ProgressInput, RejectInput, StepInput, UpdateOutcome,
 } from './contract';
 
 export const CONTRACT_WORKFLOW = 'contractWorkflow';
@@ -23,6 +23,8 @@ export const completeMilestoneUpdate = defineUpdate<UpdateOutcome, [MilestoneEve
 export const declareMilestoneUpdate = defineUpdate<UpdateOutcome, [MilestoneEventInput, Actor?]>('declareMilestone');
 export const acceptMilestoneUpdate = defineUpdate<UpdateOutcome, [MilestoneEventInput, Actor?]>('acceptMilestone');
 export const rejectMilestoneUpdate = defineUpdate<UpdateOutcome, [RejectInput, Actor?]>('rejectMilestone');
+/** Progress of a milestone billed by progress (docs/progressive-billing.md). */
+export const reportProgressUpdate = defineUpdate<UpdateOutcome, [ProgressInput, Actor?]>('reportProgress');
 export const reportCostUpdate = defineUpdate<UpdateOutcome, [CostReportInput, Actor?]>('reportCost');
 export const holdUpdate = defineUpdate<UpdateOutcome, [DatedInput, Actor?]>('hold');
 export const releaseUpdate = defineUpdate<UpdateOutcome, [DatedInput, Actor?]>('release');
@@ -38,6 +40,7 @@ export const milestoneDeclaredSignal = defineSignal<[MilestoneEventInput]>('mile
 export const milestoneAcceptedSignal = defineSignal<[MilestoneEventInput]>('milestoneAccepted');
 export const milestoneRejectedSignal = defineSignal<[RejectInput]>('milestoneRejected');
 export const costReportedSignal = defineSignal<[CostReportInput]>('costReported');
+export const progressReportedSignal = defineSignal<[ProgressInput]>('progressReported');
 
 /** From AR (through its Temporal client) when an invoice of the contract becomes fully paid. */
 export const invoicePaidSignal = defineSignal<[InvoicePaidInput]>('invoicePaid');

@@ -162,6 +162,11 @@ export const milestoneSchema = z.object({
   plannedFinishDate: businessDate.optional(),
   allowDateChange: z.boolean().default(true),
   invoiceTiming: invoiceTimingSchema.default({ type: 'immediate' }),
+  /**
+   * Billed in parts as progress is reported (docs/progressive-billing.md): each report invoices the
+   * newly reached share; the rest is billed on acceptance by `invoiceTiming`. Absent: false.
+   */
+  progressBilling: z.boolean().optional(),
 });
 
 export const paymentTermsSchema = z.string().regex(/^NET_(\d|[1-8]\d|90)$/, 'must be NET_0 … NET_90');
@@ -203,6 +208,8 @@ export const contractTermsSchema = z
       if (!obligationIds.has(m.obligationId)) {
         ctx.addIssue({ code: 'custom', path: ['milestones', i, 'obligationId'], message: `unknown obligation ${m.obligationId}` });
       }
+      const progressProblem = progressBillingProblem(m);
+      if (progressProblem !== null) ctx.addIssue({ code: 'custom', path: ['milestones', i, 'progressBilling'], message: progressProblem });
     });
     if (supportedCurrency(terms.currency)) {
       refineMoney(ctx, terms.currency, termsMoneyFields(terms));
@@ -270,6 +277,14 @@ export function contractValueProblem(
   const diff = sum.minus(value);
   return `milestones sum to ${groupedMoney(sum, terms.currency)}; contractValue is ${groupedMoney(value, terms.currency)} `
     + `(difference ${diff.isPositive() ? '+' : ''}${groupedMoney(diff, terms.currency)})`;
+}
+
+/** Why a milestone cannot be billed by progress (a date trigger, not billable), or null. */
+export function progressBillingProblem(m: { progressBilling?: boolean; billable?: boolean; trigger?: { type?: string } }): string | null {
+  if (m.progressBilling !== true) return null;
+  if (m.trigger?.type === 'date') return 'a date-triggered milestone is accepted on its date; it cannot be billed by progress';
+  if (m.billable === false) return 'a milestone that does not bill cannot be billed by progress';
+  return null;
 }
 
 /** The estimated total cost of a (cost-input) recognition, or of a change to one. */

@@ -178,6 +178,11 @@ const REACHED: Record<string, (s: Story) => boolean> = {
   'failed steps: resolved by hand': (s) => s.updates.some((u) => u.name === 'resolveStep' && applied(u)),
   'outbound events: milestone.accepted announced (patch outbound-events)': (s) => s.patches.includes('outbound-events') && s.steps.some((x) => x.step === 'announce' && x.status === 'done'),
   'wall clock: a Temporal timer for the next business timer': (s) => s.terms?.sandbox === undefined && s.eventTypes.has('EVENT_TYPE_TIMER_STARTED'),
+  'progress billing: a part invoiced on a report': (s) => s.updates.some((u) => u.name === 'reportProgress' && caused(u).invoices.some((i) => (i as { part?: number }).part !== undefined)),
+  'progress billing: parts queued by a hold, issued as one on release': (s) => s.updates.some((u) => u.name === 'release' && caused(u).invoices.some((i) => (i as { part?: number }).part !== undefined)),
+  'progress billing: an amendment re-targets the parts (supplementary, then credits newest first)': (s) => amendments(s).some((u) => caused(u).invoices.some((i) => i.kind === 'supplementary' && (i as { progress?: unknown }).progress !== undefined))
+    && amendments(s).some((u) => caused(u).creditMemos.some((c) => (c as { seq?: number }).seq !== undefined)),
+  'progress billing: a raw progress signal': (s) => s.messages.some((m) => m.type === 'signal' && m.name === 'progressReported'),
   'cost input: costs reported': (s) => s.updates.some((u) => u.name === 'reportCost' && applied(u)),
   'ratable: month ends posted': (s) => (s.terms?.obligations ?? []).some((o: { recognition?: { method?: string } }) => o.recognition?.method === 'ratable'),
 };
