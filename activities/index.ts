@@ -73,6 +73,7 @@ export function invoiceIssuedEvent(invoice: Invoice): EventInput {
       invoiceNumber: invoice.number, kind: invoice.kind, date: invoice.date, dueDate: invoice.dueDate, currency: invoice.currency, total: invoice.total,
       paymentTerms: invoice.paymentTerms, termsVersion: invoice.termsVersion, lines: invoice.lines,
       ...(invoice.originalInvoiceNumber ? { originalInvoiceNumber: invoice.originalInvoiceNumber } : {}),
+      ...(invoice.progress ? { progress: invoice.progress } : {}),
     },
   };
 }

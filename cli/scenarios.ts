@@ -5,14 +5,26 @@
  */
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { createHttpClient } from '../libs/http-client';
 import { Dec } from '../libs/money';
 
+/**
+ * One step of a scenario file. The format is the shared one (../shared/scenarios/README.md); this
+ * runner also knows the step and the expectations of progressive billing (docs/progressive-billing.md):
+ *
+ *   {"on": D, "do": "progress", "milestone": "m", "percent": "62.5"}   // POST …/milestones/m/progress
+ *     ("date" and "expectError" as on any step)
+ *   expect.invoices[i]: optional "part" (1, 2, …) and "progress" {percent, cumulative, previouslyBilled}
+ *   expect.milestones[m]: optional "progress" {percent, billed, parts} (only the keys listed are compared)
+ */
 export interface ScenarioStep {
   on: string;
-  do: 'complete' | 'declare' | 'accept' | 'reject' | 'cost' | 'pay' | 'hold' | 'release' | 'closePeriod' | 'amend';
+  do: 'complete' | 'declare' | 'accept' | 'reject' | 'progress' | 'cost' | 'pay' | 'hold' | 'release' | 'closePeriod' | 'amend';
   date?: string;
   milestone?: string;
+  /** progress: percent complete, a decimal string ("62.5"). */
+  percent?: string;
   reason?: string;
   obligation?: string;
   amount?: string;
@@ -31,11 +43,11 @@ export interface Scenario {
   until: string;
   expect: {
     version?: number;
-    invoices?: Array<{ for: string[]; date: string; due: string; amount: string; kind: string }>;
+    invoices?: Array<{ for: string[]; date: string; due: string; amount: string; kind: string; part?: number; progress?: Record<string, string> }>;
     creditMemos?: Array<{ for: string; date: string; amount: string }>;
     revenueByPeriod?: Record<string, string>;
     balances?: Record<string, Record<string, string>>;
-    milestones?: Record<string, Record<string, string>>;
+    milestones?: Record<string, Record<string, string | Record<string, unknown>>>;
   };
 }
 
@@ -92,7 +104,7 @@ export async function runScenario(api: Api, scenario: Scenario): Promise<Scenari
   await must('create contract', 'POST', '/contracts', { ...scenario.contract, contractId });
 
   for (const [i, step] of scenario.steps.entries()) {
-    const label = `step ${i + 1} (${step.on} ${step.do}${step.milestone ? ` ${step.milestone}` : ''})`;
+    const label = `step ${i + 1} (${step.on} ${step.do}${step.milestone ? ` ${step.milestone}` : ''}${step.percent !== undefined ? ` ${step.percent} %` : ''})`;
     await must(`${label}: advance clock`, 'POST', `${base}/clock`, { to: step.on });
     const date = step.date ?? step.on;
     let request: { method: string; path: string; body?: unknown };
@@ -102,6 +114,9 @@ export async function runScenario(api: Api, scenario: Scenario): Promise<Scenari
         break;
       case 'reject':
         request = { method: 'POST', path: `${base}/milestones/${encodeURIComponent(step.milestone!)}/reject`, body: { date, reason: step.reason ?? 'rejected' } };
+        break;
+      case 'progress':
+        request = { method: 'POST', path: `${base}/milestones/${encodeURIComponent(step.milestone!)}/progress`, body: { percent: step.percent, date } };
         break;
       case 'cost':
         request = { method: 'POST', path: `${base}/costs`, body: { obligationId: step.obligation, amount: step.amount, date } };
@@ -145,7 +160,7 @@ export async function runScenario(api: Api, scenario: Scenario): Promise<Scenari
   if (expect.version !== undefined) eq('version', expect.version, state.version);
 
   if (expect.invoices) {
-    const actual = (state.invoices as any[]).map((i) => ({ for: i.milestoneIds, date: i.date, due: i.dueDate, amount: i.amount, kind: i.kind }));
+    const actual = (state.invoices as any[]).map((i) => ({ for: i.milestoneIds, date: i.date, due: i.dueDate, amount: i.amount, kind: i.kind, part: i.part, progress: i.progress }));
     compareLists('invoice', expect.invoices, actual, differences);
   }
   if (expect.creditMemos) {
@@ -159,9 +174,16 @@ export async function runScenario(api: Api, scenario: Scenario): Promise<Scenari
       // The format's vocabulary: `waiting` is only ever `awaiting_sequence` (a hold is not a sequence wait).
       const view: Record<string, unknown> = { ...ms, waiting: ms.waiting === 'awaiting_sequence' ? 'awaiting_sequence' : undefined };
       for (const field of new Set([...Object.keys(exp), 'status', 'acceptedOn', 'acceptance', 'invoicedOn', 'waiting'])) {
+        const expected = exp[field];
         const actual = view[field] ?? undefined;
-        if ((exp as Record<string, string>)[field] !== actual) {
-          differences.push(`milestone ${id} ${field}: expected ${JSON.stringify((exp as Record<string, string>)[field])}, got ${JSON.stringify(actual)}`);
+        // An object (progress): the keys it lists, each compared exactly.
+        if (expected !== null && typeof expected === 'object') {
+          for (const [k, v] of Object.entries(expected)) {
+            const a = (actual as Record<string, unknown> | undefined)?.[k];
+            if (!isDeepStrictEqual(v, a)) differences.push(`milestone ${id} ${field}.${k}: expected ${JSON.stringify(v)}, got ${JSON.stringify(a)}`);
+          }
+        } else if (expected !== actual) {
+          differences.push(`milestone ${id} ${field}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
         }
       }
     }
@@ -208,7 +230,8 @@ function compareLists(what: string, expected: unknown[], actual: unknown[], out:
       for (const k of Object.keys(e as object)) {
         const ev = (e as Record<string, unknown>)[k];
         const av = (a as Record<string, unknown>)[k];
-        if (JSON.stringify(ev) !== JSON.stringify(av)) out.push(`${what} #${i + 1} ${k}: expected ${JSON.stringify(ev)}, got ${JSON.stringify(av)}`);
+        // Deep, whatever the key order of an object (an invoice's progress).
+        if (!isDeepStrictEqual(ev, av)) out.push(`${what} #${i + 1} ${k}: expected ${JSON.stringify(ev)}, got ${JSON.stringify(av)}`);
       }
     }
   }

@@ -109,7 +109,7 @@ export function renderState(s: any): string[] {
   lines.push(...table(
     ['MILESTONE', 'STATUS', 'AMOUNT', 'COMPLETED', 'ACCEPTED', 'INVOICED', 'WAITING', 'INVOICES'],
     Object.values(s.milestones ?? {}).map((m: any) => [
-      m.id, m.status + (m.acceptance ? ` (${m.acceptance})` : ''), amountOf(m.id), m.completedOn ?? m.declaredOn, m.acceptedOn, m.invoicedOn,
+      m.id, m.status + (m.acceptance ? ` (${m.acceptance})` : '') + (m.progress ? ` [${progressOf(m)}]` : ''), amountOf(m.id), m.completedOn ?? m.declaredOn, m.acceptedOn, m.invoicedOn,
       m.waiting ?? (m.rejection ? `rejected ${m.rejection.on}: ${m.rejection.reason}` : undefined), m.invoiceNumbers?.join(', ') || undefined,
     ]),
   ).map((l) => `  ${l}`));
@@ -136,11 +136,18 @@ export function renderState(s: any): string[] {
   return lines;
 }
 
+/** A milestone billed by progress: its last percent and what its parts billed ("62.5 %, 625.00 billed in 2 parts"). */
+function progressOf(m: any): string | undefined {
+  const p = m?.progress;
+  return p ? `${p.percent} %, ${p.billed} billed in ${p.parts} part${p.parts === 1 ? '' : 's'}` : undefined;
+}
+
 function outcomeLine(r: any): string {
   const m = r?.milestone;
   const parts = [r?.outcome ?? 'done'];
   if (r?.reason) parts.push(`— ${r.reason}`);
-  if (m) parts.push(`— ${m.id}: ${m.status}${m.invoiceNumbers?.length ? ` (${m.invoiceNumbers.join(', ')})` : ''}`);
+  const progress = progressOf(m);
+  if (m) parts.push(`— ${m.id}: ${m.status}${progress ? ` [${progress}]` : ''}${m.invoiceNumbers?.length ? ` (${m.invoiceNumbers.join(', ')})` : ''}`);
   if (r?.version !== undefined && !m) parts.push(`— version ${r.version}`);
   return parts.join(' ');
 }
@@ -290,6 +297,14 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
       await operate(o, `/contracts/${enc(contract)}/milestones/${enc(milestone)}/${event}`, body);
     });
   }
+
+  dated(mutating(contractArg(command('progress', 'report the percent complete of a milestone billed by progress',
+    'Report the percent complete of a milestone billed by progress (docs/progressive-billing.md): invoices the newly reached share of its amount; 100 completes it, as complete does.'))
+    .argument('<milestone>', 'the milestone id')
+    .argument('<percent>', 'percent complete: above 0, at most 100, at most 2 decimals (e.g. 62.5)')))
+    .action(async (contract: string, milestone: string, percent: string, o: Opts) => {
+      await operate(o, `/contracts/${enc(contract)}/milestones/${enc(milestone)}/progress`, { percent, ...context(o).date });
+    });
 
   dated(mutating(contractArg(command('cost', 'report cost incurred on an obligation', 'Report cost incurred on an obligation measured by cost (cost-input revenue).'))))
     .argument('<obligation>', 'the obligation id')

@@ -94,6 +94,17 @@ export interface MilestoneInvoiceFact {
 }
 
 /** A contract event the gateway answered `ignored` or refused with a 4xx code (month: when it answered, UTC). */
+/**
+ * Whether an `invoice.issued` event is a milestone invoice the timeliness KPIs measure: not an
+ * advance or supplementary invoice, and not a part of a milestone billed by progress (billed on
+ * a report, not on acceptance; docs/progressive-billing.md) — its final invoice, the rest, counts.
+ */
+export function measuresTimeliness(data: { kind?: unknown; progress?: unknown }): boolean {
+  if (data.kind !== 'milestone') return false;
+  const percent = (data.progress as { percent?: unknown } | undefined)?.percent;
+  return percent === undefined || percent === '100';
+}
+
 export interface SignalFact { month: string; kind: 'ignored' | 'refused'; code?: string }
 
 /** One reconciliation check of a contract (GET /contracts/:id/reconciliation). */

@@ -1,6 +1,7 @@
 /** Display helpers shared by the pages. */
-import type { Actor, Contract, Terms } from './types';
+import type { Actor, Contract, InvoiceSummary, MilestoneState, Terms } from './types';
 import { todayIn } from './dates';
+import { formatAmount, isPositive } from './money';
 
 export function actorLabel(actor: Actor | undefined): string {
   if (!actor) return '—';
@@ -39,3 +40,18 @@ export const ACCEPTANCE_TEXT: Record<string, string> = {
   signoff: 'signed off',
   deemed: 'deemed accepted (window lapsed)',
 };
+
+/** A milestone billed by progress: "62.5 % · billed 625.00 in 2 parts" (docs/progressive-billing.md). */
+export function progressLabel(progress: NonNullable<MilestoneState['progress']>): string {
+  // `parts` counts invoices: a share the advance covered entirely is billed without one.
+  const billed = !isPositive(progress.billed) ? 'nothing billed yet'
+    : progress.parts === 0 ? `billed ${formatAmount(progress.billed)}, covered by the advance`
+      : `billed ${formatAmount(progress.billed)} in ${progress.parts} part${progress.parts === 1 ? '' : 's'}`;
+  return `${progress.percent} % · ${billed}`;
+}
+
+/** Which share of a progress-billed milestone an invoice bills: "part 2 · 62.5 %", "the rest · 100 %"; undefined for any other invoice. */
+export function invoicePartLabel(invoice: Pick<InvoiceSummary, 'part' | 'progress'>): string | undefined {
+  if (invoice.part !== undefined) return `part ${invoice.part}${invoice.progress ? ` · ${invoice.progress.percent} %` : ''}`;
+  return invoice.progress ? `the rest · ${invoice.progress.percent} %` : undefined;
+}

@@ -64,6 +64,8 @@ export interface Invoice {
   status: 'issued' | 'partially_paid' | 'paid' | 'credited';
   sandbox: boolean;
   originalInvoiceNumber?: string;
+  /** Progress billing: the progress the invoice bills (docs/progressive-billing.md). */
+  progress?: InvoiceSummary['progress'];
   creditedAmount?: string;
   creditMemoNumbers?: string[];
   paidAmount?: string;

@@ -24,7 +24,7 @@ export const clockBody = z.object({ to: businessDate }).strict();
 export const percentString = z.string().superRefine((v, ctx) => {
   if (!/^\d{1,3}(\.\d{1,2})?$/.test(v)) ctx.addIssue({ code: 'custom', message: 'must be a decimal string such as "37.5" (at most 2 decimals)' });
   else if (Number(v) <= 0 || Number(v) > 100) ctx.addIssue({ code: 'custom', message: 'must be above 0 and at most 100' });
-});
+}).describe('percent complete, a decimal string above 0 and at most 100 with at most 2 decimals ("62.5"); 100 completes the milestone');
 export const progressBody = z.object({ percent: percentString, date: factDate.optional() }).strict();
 /** A failed-step action: why finance resolved it by hand (resolve only). */
 export const stepBody = z.object({ reason: z.string().min(1).max(2000).optional() }).strict();

@@ -21,7 +21,7 @@ import * as messages from '../../libs/domain/messages';
 import { calendarMonth } from '../../libs/domain/terms';
 import { errorBody, validate } from '../../libs/http';
 import {
-  absoluteVariance, computeKpis, monthsBetween, type MilestoneInvoiceFact, type MoneyEventFact, type ReconciliationFact, type SignalFact,
+  absoluteVariance, computeKpis, measuresTimeliness, monthsBetween, type MilestoneInvoiceFact, type MoneyEventFact, type ReconciliationFact, type SignalFact,
 } from '../../libs/kpis';
 import type { Logger } from '../../libs/logger';
 import { monthOf, type ActivityRepository } from './data/activity';
@@ -152,7 +152,7 @@ export async function kpiFacts(stores: ConsoleStores, q: { months: string[]; san
     for (const e of mine(issued)) {
       moneyOf('invoice.issued', e, e.data.total);
       const line = (e.data.lines as Array<{ milestoneId?: string }> | undefined)?.[0];
-      if (e.data.kind === 'milestone' && line?.milestoneId) {
+      if (measuresTimeliness(e.data) && line?.milestoneId) {
         invoices.push({
           contractId: e.contractId, milestoneId: line.milestoneId, invoiceNumber: str(e.data.invoiceNumber) ?? e.eventId,
           invoiceDate: str(e.data.date) ?? e.occurredOn, currency: str(e.data.currency) ?? '', total: str(e.data.total) ?? '0',

@@ -107,13 +107,14 @@ export function listQuery(taskQueue: string, filter: Omit<ContractListFilter, 'p
 }
 
 export type ContractOperation =
-  | 'complete' | 'declare' | 'accept' | 'reject' | 'cost' | 'hold' | 'release' | 'amend' | 'advanceClock' | 'retryStep' | 'resolveStep';
+  | 'complete' | 'declare' | 'accept' | 'reject' | 'progress' | 'cost' | 'hold' | 'release' | 'amend' | 'advanceClock' | 'retryStep' | 'resolveStep';
 
 const UPDATES: Record<ContractOperation, UpdateDefinition<UpdateOutcome, [any, Actor?]>> = {
   complete: messages.completeMilestoneUpdate,
   declare: messages.declareMilestoneUpdate,
   accept: messages.acceptMilestoneUpdate,
   reject: messages.rejectMilestoneUpdate,
+  progress: messages.reportProgressUpdate,
   cost: messages.reportCostUpdate,
   hold: messages.holdUpdate,
   release: messages.releaseUpdate,

@@ -144,15 +144,17 @@ const today = () => new Date().toISOString().slice(0, 10);
  * the advance still unapplied): the milestone's amount under the invoice's terms version, less the
  * invoice's total. Undefined when the contract has no advance or it took nothing off this invoice.
  */
-export function advanceAppliedTo(invoice: Pick<Invoice, 'kind' | 'termsVersion' | 'lines' | 'total'>, state: Pick<ContractState, 'advance' | 'versions' | 'invoices'>): AdvanceApplied | undefined {
+export function advanceAppliedTo(invoice: Pick<Invoice, 'kind' | 'termsVersion' | 'lines' | 'total' | 'progress'>, state: Pick<ContractState, 'advance' | 'versions' | 'invoices'>): AdvanceApplied | undefined {
   if (invoice.kind !== 'milestone' || !state.advance || invoice.lines.length !== 1) return undefined;
   const terms = state.versions.find((v) => v.version === invoice.termsVersion)?.terms;
   const milestone = terms?.milestones.find((m) => m.id === invoice.lines[0]!.milestoneId);
   if (!terms || !milestone) return undefined;
-  const applied = dec(milestone.amount).minus(invoice.total);
+  // A progress invoice bills its part of the milestone (docs/progressive-billing.md): what it adds to the billed to date.
+  const gross = invoice.progress ? dec(invoice.progress.cumulative).minus(invoice.progress.previouslyBilled) : dec(milestone.amount);
+  const applied = gross.minus(invoice.total);
   if (!applied.greaterThan(0)) return undefined;
   const advanceInvoiceNumber = state.invoices.find((i) => i.kind === 'advance')?.number;
-  return { grossAmount: formatMoney(milestone.amount, terms.currency), applied: formatMoney(applied, terms.currency), ...(advanceInvoiceNumber ? { advanceInvoiceNumber } : {}) };
+  return { grossAmount: formatMoney(gross, terms.currency), applied: formatMoney(applied, terms.currency), ...(advanceInvoiceNumber ? { advanceInvoiceNumber } : {}) };
 }
 
 export interface DocumentOptions {

@@ -4,10 +4,27 @@
  * caused. The zod schemas are the OpenAPI description of both; `publicContract` is the mapping.
  */
 import { z } from 'zod';
-import { openFailureCount, type ContractState, type UpdateOutcome } from '../../libs/domain/contract';
+import {
+  openFailureCount, type ContractState, type CreditMemoSummary, type MilestoneState, type UpdateOutcome,
+} from '../../libs/domain/contract';
 
 const date = z.string().meta({ format: 'date', description: 'a business date, YYYY-MM-DD' });
 const amount = z.string().meta({ description: 'a decimal string in the contract currency' });
+const percent = z.string().meta({ description: 'percent complete, a decimal string such as "62.5" (0–100, at most 2 decimals)' });
+
+/** A milestone billed by progress (docs/progressive-billing.md): what was reported and billed so far. */
+export const milestoneProgressSchema = z.object({
+  percent: percent.describe('the last percent reported ("100" once completed)'),
+  billed: amount.describe('what its progress invoices billed so far (before the advance)'),
+  parts: z.number().int().describe('how many progress invoices (parts) it has had'),
+}).meta({ id: 'MilestoneProgress' });
+
+/** What a progress invoice bills (docs/progressive-billing.md), as printed on it. */
+export const invoiceProgressSummarySchema = z.object({
+  percent: percent.describe('the percent complete it bills up to ("100" on the invoice of the rest)'),
+  cumulative: amount.describe('billed for the milestone with this invoice (before the advance)'),
+  previouslyBilled: amount.describe('billed for the milestone before this invoice (before the advance)'),
+}).meta({ id: 'InvoiceProgress' });
 
 export const milestoneStateSchema = z.object({
   id: z.string(),
@@ -21,6 +38,7 @@ export const milestoneStateSchema = z.object({
   rejection: z.object({ on: date, reason: z.string() }).optional(),
   waiting: z.enum(['awaiting_sequence', 'customer_hold']).optional(),
   cancelledOn: date.optional(),
+  progress: milestoneProgressSchema.optional().describe('a milestone billed by progress: set once progress is reported'),
 }).meta({ id: 'MilestoneState' });
 
 export const invoiceSummarySchema = z.object({
@@ -33,6 +51,8 @@ export const invoiceSummarySchema = z.object({
   termsVersion: z.number().int(),
   originalInvoiceNumber: z.string().optional(),
   paid: z.boolean(),
+  part: z.number().int().optional().describe('a progress invoice: its part number (1, 2, …); absent on the invoice of the rest'),
+  progress: invoiceProgressSummarySchema.optional().describe('progress billing: the progress the invoice bills'),
 }).meta({ id: 'InvoiceSummary' });
 
 export const creditMemoSummarySchema = z.object({
@@ -138,9 +158,9 @@ export function publicContract(state: ContractState, links: { renewedBy?: string
     status: state.status,
     version: state.version,
     versions: state.versions.map((v) => ({ version: v.version, effectiveDate: v.effectiveDate, terms: v.terms as unknown as Record<string, unknown>, cancelled: v.cancelled })),
-    milestones: state.milestones,
+    milestones: Object.fromEntries(Object.entries(state.milestones).map(([id, m]) => [id, publicMilestone(m)])),
     invoices: state.invoices,
-    creditMemos: state.creditMemos,
+    creditMemos: state.creditMemos.map(publicCreditMemo),
     timers: state.timers.map(({ seq, ...t }) => {
       void seq;
       return t;
@@ -160,6 +180,20 @@ export function publicContract(state: ContractState, links: { renewedBy?: string
     ...(renews !== undefined ? { renews } : {}),
     ...(links.renewedBy !== undefined ? { renewedBy: links.renewedBy } : {}),
   };
+}
+
+/** A milestone's public state: its progress without the workflow's bookkeeping (`finalDue`). */
+export function publicMilestone(m: MilestoneState): PublicContract['milestones'][string] {
+  if (!m.progress) return m;
+  const { percent, billed, parts } = m.progress;
+  return { ...m, progress: { percent, billed, parts } };
+}
+
+/** A credit memo's public summary: without the workflow's bookkeeping (the invoice index and sequence it credits in). */
+export function publicCreditMemo(c: CreditMemoSummary): PublicContract['creditMemos'][number] {
+  const { invoiceIndex, seq, ...rest } = c;
+  void [invoiceIndex, seq];
+  return rest;
 }
 
 export const causedSchema = z.object({
@@ -183,7 +217,8 @@ export function publicAnswer(outcome: UpdateOutcome): UpdateAnswer {
   const caused = outcome.caused ?? { invoices: [], creditMemos: [], timers: [] };
   return {
     ...outcome,
-    caused: { ...caused, timers: caused.timers.map(({ seq, ...t }) => {
+    ...(outcome.milestone ? { milestone: publicMilestone(outcome.milestone) } : {}),
+    caused: { ...caused, creditMemos: caused.creditMemos.map(publicCreditMemo), timers: caused.timers.map(({ seq, ...t }) => {
       void seq;
       return t;
     }) },

@@ -12,7 +12,7 @@ import { closeResultSchema, journalEntrySchema, REPORT_NAMES } from '../revenue/
 import { REPORT_SCHEMAS } from '../revenue/openapi';
 import type { ContractOperation } from './contracts';
 import { logEntrySchema, updateAnswerSchema } from './public-state';
-import { amendBody, datedBody, deliveryWebhookBody } from './schemas';
+import { amendBody, datedBody, deliveryWebhookBody, progressBody } from './schemas';
 
 export { publicContractSchema, updateAnswerSchema } from './public-state';
 
@@ -42,6 +42,7 @@ export function pageOf<T extends z.ZodType>(item: T, id: string) {
 named(contractTermsSchema, 'ContractTerms');
 named(amendBody, 'AmendmentRequest');
 named(datedBody, 'DatedRequest');
+named(progressBody, 'ProgressRequest');
 named(deliveryWebhookBody, 'DeliveryWebhookEvent');
 
 export const createdContractSchema = z.object({
@@ -141,6 +142,10 @@ export const UPDATE_OPERATIONS: Record<ContractOperation, { operationId: string;
   declare: { operationId: 'declareMilestone', tags: ['milestones'], responses: updateResponses(`${answer}; \`milestone\` is its state after`, { 409: ['not_allowed_in_state', 'requires_amendment'], 422: ['future_date'] }) },
   accept: { operationId: 'acceptMilestone', tags: ['milestones'], responses: updateResponses(`${answer}; \`milestone\` is its state after`, { 409: ['not_allowed_in_state', 'window_closed'], 422: ['future_date'] }) },
   reject: { operationId: 'rejectMilestone', tags: ['milestones'], responses: updateResponses(`${answer}; \`milestone\` is its state after`, { 409: ['not_allowed_in_state', 'window_closed'], 422: ['future_date'] }) },
+  progress: {
+    operationId: 'reportMilestoneProgress', tags: ['milestones'],
+    responses: updateResponses(`${answer} (the part it invoiced, if any); \`milestone\` is its state after, with its \`progress\``, { 409: ['not_allowed_in_state', 'requires_amendment'], 422: ['future_date'] }),
+  },
   cost: { operationId: 'reportCost', tags: ['milestones'], responses: updateResponses(answer, { 409: ['not_allowed_in_state'], 422: ['future_date'] }) },
   hold: { operationId: 'placeHold', tags: ['holds'], responses: updateResponses(answer, { 409: ['not_allowed_in_state'], 422: ['future_date'] }) },
   release: { operationId: 'releaseHold', tags: ['holds'], responses: updateResponses(`${answer} (the invoices the hold queued)`, { 409: ['not_allowed_in_state'], 422: ['future_date'] }) },

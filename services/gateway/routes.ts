@@ -31,7 +31,7 @@ import {
 } from './responses';
 import {
   amendBody, amendBodyFor, clockBody, closePeriodBody, costBody, costBodyFor, datedBody, deliveryWebhookBody, listContractsQuery, logQuery, offsetCursor, offsetOf, pageQuery, paymentBody,
-  rejectBody, stepBody,
+  progressBody, rejectBody, stepBody,
 } from './schemas';
 
 /**
@@ -97,12 +97,12 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
   /** Sends an update for the request's contract as the caller; answers in the public shape (with what it caused). */
   const send = async (req: Request, op: ContractOperation, input: unknown) => publicAnswer(await contracts.send(contractId(req), op, input, { ...updateIdOf(req), actor: actorOf(req) }));
 
-  const milestoneOp = (op: ContractOperation & ('complete' | 'declare' | 'accept' | 'reject'), permission: Permission, schema: z.ZodType, summary: string): GatewayOperation => ({
+  const milestoneOp = (op: ContractOperation & ('complete' | 'declare' | 'accept' | 'reject' | 'progress'), permission: Permission, schema: z.ZodType, summary: string, action = `${op} milestones`): GatewayOperation => ({
     method: 'post',
     path: `/contracts/:id/milestones/:mid/${op}`,
     summary,
     body: schema,
-    access: { permission, action: `${op} milestones` },
+    access: { permission, action },
     operationId: UPDATE_OPERATIONS[op].operationId,
     tags: UPDATE_OPERATIONS[op].tags,
     responses: UPDATE_OPERATIONS[op].responses,
@@ -192,6 +192,9 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
     milestoneOp('declare', 'deliver', datedBody, 'Declare a milestone done (starts the deemed-acceptance window)'),
     milestoneOp('accept', 'approve', datedBody, 'Accept a completed or declared milestone'),
     milestoneOp('reject', 'approve', rejectBody, 'Reject a completed or declared milestone, with the reason'),
+    milestoneOp('progress', 'deliver', progressBody,
+      'Report the percent complete of a milestone billed by progress: invoices the newly reached share; 100 completes it (docs/progressive-billing.md)',
+      'report milestone progress'),
     {
       ...contractOp('/contracts/:id/costs', 'cost', 'deliver', costBody, 'Report cost incurred on an obligation (cost-input revenue)', 'report costs'),
       async handler(req, res) {
@@ -296,7 +299,7 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
     {
       method: 'post',
       path: '/webhooks/delivery/:source',
-      summary: 'A delivery system\'s signed event (complete, declare, cost): HMAC-SHA256 of `timestamp.body`, deduplicated by eventId',
+      summary: 'A delivery system\'s signed event (complete, declare, progress, cost): HMAC-SHA256 of `timestamp.body`, deduplicated by eventId',
       body: deliveryWebhookBody,
       access: 'webhook',
       operationId: 'receiveDeliveryEvent',
@@ -308,13 +311,16 @@ export function gatewayOperations(deps: GatewayDeps): GatewayOperation[] {
       },
       async handler(req, res) {
         const event = req.webhookEvent!;
+        const date = event.date ? { date: event.date } : {};
         if (event.type === 'cost') {
           const state = await contracts.state(event.contractId);
-          validate(costBodyFor(state.currency), { obligationId: event.obligationId, amount: event.amount, ...(event.date ? { date: event.date } : {}) });
+          validate(costBodyFor(state.currency), { obligationId: event.obligationId, amount: event.amount, ...date });
         }
-        const outcome = event.type === 'cost'
-          ? await contracts.send(event.contractId, 'cost', { obligationId: event.obligationId, amount: event.amount, ...(event.date ? { date: event.date } : {}) }, { updateId: `webhook:${req.params.source}:${event.eventId}`, actor: actorOf(req) })
-          : await contracts.send(event.contractId, event.type, { milestoneId: event.milestoneId, ...(event.date ? { date: event.date } : {}) }, { updateId: `webhook:${req.params.source}:${event.eventId}`, actor: actorOf(req) });
+        // The same update as the API's: its input is the API body with the milestone the path would name.
+        const input = event.type === 'cost' ? { obligationId: event.obligationId, amount: event.amount, ...date }
+          : event.type === 'progress' ? { milestoneId: event.milestoneId, percent: event.percent, ...date }
+            : { milestoneId: event.milestoneId, ...date };
+        const outcome = await contracts.send(event.contractId, event.type, input, { updateId: `webhook:${req.params.source}:${event.eventId}`, actor: actorOf(req) });
         res.json({ eventId: event.eventId, ...publicAnswer(outcome) });
       },
     },

@@ -1,9 +1,10 @@
 /**
  * The visual schedule of a contract (docs/api.md "The visual schedule"): its milestones — planned
  * finish dates against the dates they were completed, accepted and invoiced, coloured by status —
- * and its invoices (date, due date, amount) on one time axis, with a legend and the currency, as
- * SVG text. Pure: the same state gives the same bytes (no clock, no randomness, fixed number
- * formatting), so a test can compare it; every text taken from the contract is escaped.
+ * and its invoices (date, due date, amount; a milestone billed by progress has several, each drawn
+ * on its row) on one time axis, with a legend and the currency, as SVG text. Pure: the same state
+ * gives the same bytes (no clock, no randomness, fixed number formatting), so a test can compare
+ * it; every text taken from the contract is escaped.
  */
 import { addDays, daysBetween } from '../../libs/dates';
 import { currentVersion, type ContractState } from '../../libs/domain/contract';
@@ -31,7 +32,10 @@ export interface ScheduleMilestone {
   /** Completed or declared. */
   done?: string;
   accepted?: string;
+  /** Its first invoice's date (its row draws each of its invoices, see `scheduleSvg`). */
   invoiced?: string;
+  /** A milestone billed by progress (docs/progressive-billing.md): the last percent reported, what its parts billed. */
+  progress?: { percent: string; billed: string; parts: number };
 }
 
 export interface ScheduleInvoice {
@@ -43,6 +47,10 @@ export interface ScheduleInvoice {
   date: string;
   dueDate: string;
   paid: boolean;
+  /** A progress invoice: its part number (absent on the invoice of the rest). */
+  part?: number;
+  /** Progress billing: the percent complete it bills up to ("100" on the invoice of the rest). */
+  progress?: string;
 }
 
 /** The schedule of a contract's state: its current terms' milestones (by sequence, then id) and every invoice in issue order. */
@@ -58,6 +66,7 @@ export function scheduleModel(state: Pick<ContractState, 'contractId' | 'currenc
         id: m.id, name: m.name, amount: m.amount, status: s?.status ?? 'planned', billable: m.billable !== false,
         ...(planned ? { planned } : {}), ...(done ? { done } : {}),
         ...(s?.acceptedOn ? { accepted: s.acceptedOn } : {}), ...(s?.invoicedOn ? { invoiced: s.invoicedOn } : {}),
+        ...(s?.progress ? { progress: { percent: s.progress.percent, billed: s.progress.billed, parts: s.progress.parts } } : {}),
       };
     });
   return {
@@ -69,6 +78,7 @@ export function scheduleModel(state: Pick<ContractState, 'contractId' | 'currenc
     milestones,
     invoices: state.invoices.map((i) => ({
       ...(i.number ? { number: i.number } : {}), kind: i.kind, milestoneIds: [...i.milestoneIds], amount: i.amount, date: i.date, dueDate: i.dueDate, paid: i.paid,
+      ...(i.part !== undefined ? { part: i.part } : {}), ...(i.progress ? { progress: i.progress.percent } : {}),
     })),
   };
 }
@@ -143,8 +153,9 @@ function triangle(x: number, y: number, r: number, attrs: Attrs, title: string):
 
 /**
  * The schedule as an SVG document: a header (contract, customer, currency, today), a month axis,
- * one row per milestone (◇ planned, ○ completed or declared, ● accepted, ▲ invoiced; a line from
- * the plan to the first actual date, red when late), one row per invoice (▲ on its date, filled
+ * one row per milestone (◇ planned, ○ completed or declared, ● accepted, ▲ on the date of each of
+ * its invoices — one billed by progress has a part per report, then the rest; a line from the plan
+ * to the first actual date, red when late), one row per invoice (▲ on its date, filled
  * when paid, a line to its due date), a dashed line at today, and the legend.
  */
 export function scheduleSvg(model: ScheduleModel): string {
@@ -174,13 +185,21 @@ export function scheduleSvg(model: ScheduleModel): string {
     y += ROW - 6;
   };
 
+  /** The issued milestone invoices of each milestone (parts of one billed by progress, then the rest), in issue order. */
+  const invoicesOf = new Map<string, ScheduleInvoice[]>();
+  for (const inv of model.invoices) {
+    if (inv.kind !== 'milestone' || inv.number === undefined) continue;
+    for (const id of inv.milestoneIds) invoicesOf.set(id, [...(invoicesOf.get(id) ?? []), inv]);
+  }
+
   section(`Milestones (${model.milestones.length})`);
   for (const m of model.milestones) {
     const cy = y + ROW / 2;
     const colour = STATUS_COLOURS[m.status] ?? MUTED;
     const g: string[] = [];
-    g.push(el('text', { x: 12, y: cy + 4 }, `${el('tspan', { 'font-weight': 'bold' }, escapeXml(clip(m.id, 24)))} ${escapeXml(clip(m.name, Math.max(8, 36 - Math.min(m.id.length, 24))))}`));
-    g.push(text({ x: LABELS - 10, y: cy + 4, 'text-anchor': 'end', fill: m.billable ? undefined : MUTED }, m.billable ? `${m.amount} ${cur}` : 'not billable'));
+    const progress = m.progress ? ` · ${m.progress.percent} %` : '';
+    g.push(el('text', { x: 12, y: cy + 4 }, `${el('tspan', { 'font-weight': 'bold' }, escapeXml(clip(m.id, 24)))} ${escapeXml(clip(m.name, Math.max(8, 36 - Math.min(m.id.length, 24) - progress.length)))}`));
+    g.push(text({ x: LABELS - 10, y: cy + 4, 'text-anchor': 'end', fill: m.billable ? undefined : MUTED }, m.billable ? `${m.amount} ${cur}${progress}` : 'not billable'));
     const actual = [m.done, m.accepted].filter((d): d is string => d !== undefined).sort()[0];
     if (m.planned && actual) {
       const late = actual > m.planned;
@@ -189,9 +208,19 @@ export function scheduleSvg(model: ScheduleModel): string {
     if (m.planned) g.push(diamond(x(m.planned), cy, 6, { fill: '#fff', stroke: colour, 'stroke-width': 2, class: 'planned' }, `${m.id} planned ${m.planned}`));
     if (m.done) g.push(el('circle', { cx: x(m.done), cy, r: 5, fill: '#fff', stroke: colour, 'stroke-width': 2, class: 'done' }, tip(`${m.id} completed ${m.done}`)));
     if (m.accepted) g.push(el('circle', { cx: x(m.accepted), cy, r: 5, fill: colour, class: 'accepted' }, tip(`${m.id} accepted ${m.accepted}`)));
-    if (m.invoiced) g.push(triangle(x(m.invoiced), cy, 5, { fill: colour, class: 'invoiced' }, `${m.id} invoiced ${m.invoiced}`));
+    const mine = invoicesOf.get(m.id) ?? [];
+    for (const inv of mine) {
+      const share = inv.part !== undefined ? ` (part ${inv.part}${inv.progress ? `, ${inv.progress} %` : ''})` : inv.progress ? ' (the rest)' : '';
+      g.push(triangle(x(inv.date), cy, 5, { fill: colour, class: 'invoiced', 'data-part': inv.part === undefined ? undefined : String(inv.part) },
+        `${m.id} invoiced ${inv.date}${share}: ${inv.amount} ${cur} (${inv.number})`));
+    }
+    // Its first invoice's date without the invoice in the list: still marked.
+    if (m.invoiced && mine.length === 0) g.push(triangle(x(m.invoiced), cy, 5, { fill: colour, class: 'invoiced' }, `${m.id} invoiced ${m.invoiced}`));
     if (m.status === 'cancelled') g.push(el('line', { x1: 12, y1: cy, x2: LABELS - 10, y2: cy, stroke: MUTED, class: 'cancelled' }));
-    rows.push(el('g', { class: 'milestone', 'data-id': m.id, 'data-status': m.status, ...(m.planned ? { 'data-planned': m.planned } : {}) }, g.join('')));
+    rows.push(el('g', {
+      class: 'milestone', 'data-id': m.id, 'data-status': m.status, ...(m.planned ? { 'data-planned': m.planned } : {}),
+      ...(m.progress ? { 'data-progress': m.progress.percent, 'data-billed': m.progress.billed } : {}),
+    }, g.join('')));
     y += ROW;
   }
 
@@ -203,14 +232,18 @@ export function scheduleSvg(model: ScheduleModel): string {
   for (const inv of model.invoices) {
     const cy = y + ROW / 2;
     const colour = INVOICE_COLOURS[inv.kind] ?? MUTED;
-    const label = `${inv.number ?? '(being issued)'} ${inv.kind}${inv.milestoneIds.length ? ` ${inv.milestoneIds.join(', ')}` : ''}`;
+    const share = inv.part !== undefined ? ` part ${inv.part}` : inv.progress ? ' rest' : '';
+    const label = `${inv.number ?? '(being issued)'} ${inv.kind}${inv.milestoneIds.length ? ` ${inv.milestoneIds.join(', ')}` : ''}${share}`;
     const g: string[] = [];
     g.push(text({ x: 12, y: cy + 4, class: 'number' }, clip(label, 40)));
     g.push(text({ x: LABELS - 10, y: cy + 4, 'text-anchor': 'end' }, `${inv.amount} ${cur}`));
     g.push(el('line', { x1: x(inv.date), y1: cy, x2: x(inv.dueDate), y2: cy, stroke: colour, 'stroke-opacity': '0.4', 'stroke-width': 2, class: 'payment-window' }));
     g.push(el('line', { x1: x(inv.dueDate), y1: cy - 5, x2: x(inv.dueDate), y2: cy + 5, stroke: colour, 'stroke-width': 2, class: 'due' }, tip(`due ${inv.dueDate}`)));
     g.push(triangle(x(inv.date), cy, 6, { fill: inv.paid ? colour : '#fff', stroke: colour, 'stroke-width': 2, class: 'issued' }, `${inv.number ?? 'invoice'} ${inv.date}: ${inv.amount} ${cur}${inv.paid ? ', paid' : ''}`));
-    rows.push(el('g', { class: 'invoice', 'data-number': inv.number ?? '', 'data-kind': inv.kind, 'data-date': inv.date, 'data-amount': inv.amount }, g.join('')));
+    rows.push(el('g', {
+      class: 'invoice', 'data-number': inv.number ?? '', 'data-kind': inv.kind, 'data-date': inv.date, 'data-amount': inv.amount,
+      ...(inv.part !== undefined ? { 'data-part': String(inv.part) } : {}), ...(inv.progress ? { 'data-progress': inv.progress } : {}),
+    }, g.join('')));
     y += ROW;
   }
 

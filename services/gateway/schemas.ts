@@ -1,7 +1,7 @@
 /** Request bodies of the public API (zod): the one definition validation and docs come from. */
 import { z } from 'zod';
 import { AppError } from '../../libs/domain/errors';
-import { amendBodyOf, costBodyOf } from '../../libs/domain/inputs';
+import { amendBodyOf, costBodyOf, percentString } from '../../libs/domain/inputs';
 import { calendarMonth, factDate, money } from '../../libs/domain/terms';
 
 /**
@@ -25,7 +25,7 @@ function perCurrency<T>(make: (currency?: string) => T): (currency?: string) => 
 const idField = z.string().min(1).max(100);
 
 /** The workflow's message inputs (libs/domain/inputs.ts) are these bodies: defined once there. */
-export { clockBody, datedBody, rejectBody, stepBody } from '../../libs/domain/inputs';
+export { clockBody, datedBody, progressBody, rejectBody, stepBody } from '../../libs/domain/inputs';
 export const costBodyFor = perCurrency(costBodyOf);
 export const costBody = costBodyFor();
 
@@ -81,10 +81,12 @@ export const listContractsQuery = pageQuery.extend({
 /** `GET /contracts/:id/log`: the contract's log, oldest first, a page at a time. */
 export const logQuery = pageQuery.strict();
 
-/** A delivery system's signed webhook event: the same updates as the API's complete/declare/cost. */
+/** A delivery system's signed webhook event: the same updates as the API's complete/declare/progress/cost. */
 export const deliveryWebhookBody = z.discriminatedUnion('type', [
   z.object({ eventId: idField, type: z.literal('complete'), contractId: idField, milestoneId: idField, date: factDate.optional() }).strict(),
   z.object({ eventId: idField, type: z.literal('declare'), contractId: idField, milestoneId: idField, date: factDate.optional() }).strict(),
+  /** Progress of a milestone billed by progress (docs/progressive-billing.md): percent complete, as the API's progress body. */
+  z.object({ eventId: idField, type: z.literal('progress'), contractId: idField, milestoneId: idField, percent: percentString.describe('percent complete: above 0, at most 100, at most 2 decimals ("62.5")'), date: factDate.optional() }).strict(),
   /** The amount is checked against the contract's currency once the gateway has read it (`costBodyFor`). */
   z.object({ eventId: idField, type: z.literal('cost'), contractId: idField, obligationId: idField, amount: money(), date: factDate.optional() }).strict(),
 ]);

@@ -169,6 +169,7 @@ export function createInvoiceUseCases(repo: InvoiceRepository, now: () => Date =
           ]);
         }
       }
+      if (input.progress !== undefined) checkProgress(input.progress, input.currency);
       const total = formatMoney(sumMoney(input.lines.map((l) => l.amount)), input.currency);
       const { doc, created } = await createOnce(repo.invoices, key, hash, (): InvoiceDoc => ({
         number: `${PENDING}${key}`,
@@ -190,6 +191,7 @@ export function createInvoiceUseCases(repo: InvoiceRepository, now: () => Date =
         createdAt: now().toISOString(),
         ...(input.originalInvoiceNumber !== undefined ? { originalInvoiceNumber: input.originalInvoiceNumber } : {}),
         ...(input.amendmentVersion !== undefined ? { amendmentVersion: input.amendmentVersion } : {}),
+        ...(input.progress !== undefined ? { progress: progressOf(input.progress, input.currency) } : {}),
         creditedAmount: formatMoney('0', input.currency),
         creditMemoNumbers: [],
         paidAmount: formatMoney('0', input.currency),
@@ -299,6 +301,25 @@ export function createInvoiceUseCases(repo: InvoiceRepository, now: () => Date =
 }
 
 export type InvoiceUseCases = ReturnType<typeof createInvoiceUseCases>;
+
+/**
+ * A progress invoice's figures are printed as they came: in the currency's minor units (nothing is
+ * rounded here, as for the lines), and never less billed to date than before it.
+ */
+function checkProgress(p: NonNullable<ParsedIssue['progress']>, currency: string): void {
+  const problems = (['cumulative', 'previouslyBilled'] as const)
+    .map((f) => ({ path: `body.progress.${f}`, message: checkMoney(p[f], currency) }))
+    .filter((x): x is { path: string; message: string } => x.message !== null);
+  if (problems.length === 0 && dec(p.cumulative).lessThan(p.previouslyBilled)) {
+    problems.push({ path: 'body.progress.cumulative', message: 'must be at least previouslyBilled' });
+  }
+  if (problems.length) throw new AppError('validation_failed', `invalid progress: ${problems.map((x) => `${x.path} ${x.message}`).join('; ')}`, problems);
+}
+
+/** The progress as issued: its amounts in the currency's minor units, as the lines' are. */
+function progressOf(p: NonNullable<ParsedIssue['progress']>, currency: string): NonNullable<InvoiceDoc['progress']> {
+  return { percent: p.percent, cumulative: formatMoney(p.cumulative, currency), previouslyBilled: formatMoney(p.previouslyBilled, currency) };
+}
 
 const DERIVED = ['paymentRevision', 'paymentStatus', 'paidAmount', 'openAmount', 'creditedAmount', 'creditMemoNumbers', 'status'] as const;
 

@@ -109,7 +109,7 @@ export interface PrintableDocument {
   totals: Array<{ label: string; amount: string; strong?: boolean; id?: string }>;
   notes: string[];
   /** Machine-readable summary (also in the HTML as data attributes). */
-  summary: { number: string; kind: string; status?: PrintedStatus; total: string; credited?: string; paid?: string; balance?: string };
+  summary: { number: string; kind: string; status?: PrintedStatus; total: string; credited?: string; paid?: string; balance?: string; progress?: string };
 }
 
 function sellerBlock(seller: Seller): PrintableDocument['seller'] {
@@ -146,6 +146,7 @@ export function invoiceDocument(input: InvoicePrintInput): PrintableDocument {
   ];
   if (inv.originalInvoiceNumber) facts.push(['Supplements invoice', inv.originalInvoiceNumber]);
   if (inv.amendmentVersion !== undefined) facts.push(['Amendment (contract version)', String(inv.amendmentVersion)]);
+  if (inv.progress) facts.push(['Progress billing', progressText(inv.progress, cur)]);
   facts.push(['Currency', cur], ['Status', status]);
   if (r?.paidOn && status === 'paid') facts.push(['Paid on', r.paidOn]);
 
@@ -159,7 +160,7 @@ export function invoiceDocument(input: InvoicePrintInput): PrintableDocument {
 
   const totals: PrintableDocument['totals'] = [];
   if (advanceApplied && inv.lines.length === 1) {
-    totals.push({ label: 'Milestone amount', amount: formatMoney(advanceApplied.grossAmount, cur) });
+    totals.push({ label: inv.progress ? 'Amount billed by progress' : 'Milestone amount', amount: formatMoney(advanceApplied.grossAmount, cur) });
     totals.push({
       label: `Less advance applied${advanceApplied.advanceInvoiceNumber ? ` (advance invoice ${advanceApplied.advanceInvoiceNumber})` : ''}`,
       amount: neg(advanceApplied.applied, cur),
@@ -177,6 +178,11 @@ export function invoiceDocument(input: InvoicePrintInput): PrintableDocument {
     notes.push('Advance billing: this amount is applied to later milestone invoices of the contract, which are reduced by it.');
     if (input.advanceUsed !== undefined) notes.push(`Applied to milestone invoices so far: ${formatMoney(input.advanceUsed, cur)} ${cur}.`);
   }
+  if (inv.progress) {
+    notes.push(dec(inv.progress.percent).greaterThanOrEqualTo(100)
+      ? 'Progress billing: this invoice bills the rest of the milestone, what earlier progress invoices of it did not bill.'
+      : `Progress billing: this invoice bills the share of the milestone reached at ${inv.progress.percent} % complete, less what earlier invoices of it billed.`);
+  }
   if (dec(balance).lessThan(0)) notes.push(`Overpaid by ${formatMoney(dec(balance).negated(), cur)} ${cur}: kept as customer credit.`);
   if (inv.sandbox) notes.push('Sandbox: a test document, not part of the books.');
 
@@ -189,8 +195,17 @@ export function invoiceDocument(input: InvoicePrintInput): PrintableDocument {
     lines,
     totals,
     notes,
-    summary: { number: inv.number, kind: inv.kind, status, total: formatMoney(inv.total, cur), credited: formatMoney(credited, cur), paid: formatMoney(paid, cur), balance },
+    summary: {
+      number: inv.number, kind: inv.kind, status, total: formatMoney(inv.total, cur), credited: formatMoney(credited, cur), paid: formatMoney(paid, cur), balance,
+      ...(inv.progress ? { progress: inv.progress.percent } : {}),
+    },
   };
+}
+
+/** "62.5 % complete — billed to date 625.00 USD (previously billed 300.00 USD)". */
+export function progressText(progress: NonNullable<Invoice['progress']>, currency: string): string {
+  return `${progress.percent} % complete — billed to date ${formatMoney(progress.cumulative, currency)} ${currency}`
+    + ` (previously billed ${formatMoney(progress.previouslyBilled, currency)} ${currency})`;
 }
 
 export function creditMemoDocument(input: CreditMemoPrintInput): PrintableDocument {

@@ -394,7 +394,7 @@ describe('OpenAPI', () => {
     expect(routes.sort()).toEqual([
       'GET /contracts', 'POST /contracts', 'GET /contracts/{id}', 'GET /contracts/{id}/versions', 'GET /contracts/{id}/log',
       'POST /contracts/{id}/milestones/{mid}/complete', 'POST /contracts/{id}/milestones/{mid}/declare',
-      'POST /contracts/{id}/milestones/{mid}/accept', 'POST /contracts/{id}/milestones/{mid}/reject',
+      'POST /contracts/{id}/milestones/{mid}/accept', 'POST /contracts/{id}/milestones/{mid}/reject', 'POST /contracts/{id}/milestones/{mid}/progress',
       'POST /contracts/{id}/costs', 'POST /contracts/{id}/hold', 'POST /contracts/{id}/release', 'POST /contracts/{id}/amendments',
       'POST /contracts/{id}/clock', 'POST /contracts/{id}/steps/{stepId}/retry', 'POST /contracts/{id}/steps/{stepId}/resolve', 'GET /contracts/{id}/invoices', 'POST /contracts/{id}/payments', 'POST /contracts/{id}/periods/close',
       'GET /contracts/{id}/reports/{report}', 'GET /contracts/{id}/entries', 'GET /contracts/{id}/reconciliation', 'POST /webhooks/delivery/{source}',

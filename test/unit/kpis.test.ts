@@ -3,7 +3,7 @@
  * nearest rank, same-day shares, the latest reconciliation per contract, sums per currency.
  */
 import {
-  absoluteVariance, businessDaysBetween, computeKpis, median, monthsBetween, percentile, share, type MilestoneInvoiceFact,
+  absoluteVariance, businessDaysBetween, computeKpis, measuresTimeliness, median, monthsBetween, percentile, share, type MilestoneInvoiceFact,
 } from '../../libs/kpis';
 
 describe('business days', () => {
@@ -135,5 +135,15 @@ describe('absolute variance of a reconciliation', () => {
       { name: 'recognized: revenue ledger = contract', variance: '2.25' },
       { name: 'no step refused by a service left unresolved (failed steps)', variance: '3' },
     ], 'USD')).toBe('12.75');
+  });
+});
+
+describe('which invoices the timeliness KPIs measure', () => {
+  it('milestone invoices, and of a milestone billed by progress only the rest (percent 100), not its parts', () => {
+    expect(measuresTimeliness({ kind: 'milestone' })).toBe(true);
+    expect(measuresTimeliness({ kind: 'milestone', progress: { percent: '100', cumulative: '1000.00', previouslyBilled: '600.00' } })).toBe(true);
+    expect(measuresTimeliness({ kind: 'milestone', progress: { percent: '60', cumulative: '600.00', previouslyBilled: '0.00' } })).toBe(false);
+    expect(measuresTimeliness({ kind: 'advance' })).toBe(false);
+    expect(measuresTimeliness({ kind: 'supplementary', progress: { percent: '50' } })).toBe(false);
   });
 });

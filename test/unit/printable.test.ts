@@ -104,6 +104,77 @@ describe('the printable invoice', () => {
     expect(advanceAppliedTo(invoice(), state)).toBeUndefined();
   });
 
+  describe('a progress invoice (docs/progressive-billing.md)', () => {
+    const part = () => invoice({
+      number: 'INV-2026-000009', total: '325.00', openAmount: '325.00',
+      lines: [{ milestoneId: 'build', description: 'Build phase', amount: '325.00' }],
+      progress: { percent: '62.5', cumulative: '625.00', previouslyBilled: '300.00' },
+    });
+
+    it('prints the percent complete, the billed to date and what was billed before, in the document\'s money format', () => {
+      const doc = invoiceDocument({ invoice: part(), seller });
+      expect(doc.facts).toContainEqual(['Progress billing', '62.5 % complete — billed to date 625.00 USD (previously billed 300.00 USD)']);
+      expect(doc.notes).toContain('Progress billing: this invoice bills the share of the milestone reached at 62.5 % complete, less what earlier invoices of it billed.');
+      expect(doc.summary).toMatchObject({ progress: '62.5', total: '325.00', balance: '325.00' });
+      const html = renderHtml(doc);
+      expect(html).toContain('<dt>Progress billing</dt><dd>62.5 % complete — billed to date 625.00 USD (previously billed 300.00 USD)</dd>');
+      expect(html).toMatch(/<body id="document"[^>]* data-progress="62.5"/);
+    });
+
+    it('prints the invoice of the rest as 100 % complete, and says it bills the rest', () => {
+      const doc = invoiceDocument({
+        invoice: invoice({ total: '375.00', lines: [{ milestoneId: 'build', description: 'Build phase', amount: '375.00' }], progress: { percent: '100', cumulative: '1000.00', previouslyBilled: '625.00' } }),
+        seller,
+      });
+      expect(doc.facts).toContainEqual(['Progress billing', '100 % complete — billed to date 1000.00 USD (previously billed 625.00 USD)']);
+      expect(doc.notes).toContain('Progress billing: this invoice bills the rest of the milestone, what earlier progress invoices of it did not bill.');
+    });
+
+    it('prints amounts in the currency\'s minor units (JPY: none)', () => {
+      const doc = invoiceDocument({ invoice: invoice({ currency: 'JPY', total: '333', lines: [{ milestoneId: 'b', description: 'B', amount: '333' }], progress: { percent: '66.67', cumulative: '666', previouslyBilled: '333' } }), seller });
+      expect(doc.facts).toContainEqual(['Progress billing', '66.67 % complete — billed to date 666 JPY (previously billed 333 JPY)']);
+    });
+
+    it('an invoice without progress prints nothing about it', () => {
+      const doc = invoiceDocument({ invoice: invoice(), seller });
+      expect(doc.facts.map(([k]) => k)).not.toContain('Progress billing');
+      expect(doc.summary).not.toHaveProperty('progress');
+      expect(renderHtml(doc)).not.toContain('Progress');
+    });
+
+    it('the advance applied to a part is measured against the part, not the milestone\'s amount', () => {
+      const state = {
+        advance: { amount: '100.00', issued: true, applied: '25.00' },
+        invoices: [{ kind: 'advance', number: 'INV-2026-000001' }],
+        versions: [{ version: 1, terms: { currency: 'USD', milestones: [{ id: 'build', amount: '1000.00' }] } }],
+      } as never;
+      // The part bills 325.00 of progress; the advance took 25.00 off it.
+      const reduced = part();
+      reduced.total = '300.00';
+      reduced.lines = [{ milestoneId: 'build', description: 'Build phase', amount: '300.00' }];
+      const doc = invoiceDocument({ invoice: reduced, seller, advance: advanceAppliedTo(reduced, state) });
+      expect(doc.lines).toEqual([{ ref: 'build', description: 'Build phase', amount: '325.00' }]);
+      expect(doc.totals.slice(0, 3)).toEqual([
+        { label: 'Amount billed by progress', amount: '325.00' },
+        { label: 'Less advance applied (advance invoice INV-2026-000001)', amount: '-25.00', id: 'advance' },
+        { label: 'Invoice total', amount: '300.00', strong: true, id: 'total' },
+      ]);
+      // A part the advance did not reduce: no advance lines, whatever the milestone's amount.
+      const whole = invoiceDocument({ invoice: part(), seller, advance: advanceAppliedTo(part(), state) });
+      expect(whole.lines).toEqual([{ ref: 'build', description: 'Build phase', amount: '325.00' }]);
+      expect(whole.totals.map((t) => t.label)).toEqual(['Invoice total', 'Paid to date', 'Balance due']);
+    });
+
+    it('prints the same progress in the PDF', async () => {
+      const pdf = await renderPdf(invoiceDocument({ invoice: part(), seller }));
+      expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+      const text = pdfTextOf(pdf).replace(/\s+/g, ' ');
+      for (const s of ['Progress billing', '62.5 % complete', 'billed to date 625.00 USD (previously billed 300.00 USD)', 'reached at 62.5 % complete']) {
+        expect(text).toContain(s);
+      }
+    });
+  });
+
   it('escapes every text in the HTML', () => {
     const hostile = '<script>alert("x")</script>&\'';
     const html = renderHtml(invoiceDocument({

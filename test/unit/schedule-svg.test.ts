@@ -132,6 +132,58 @@ describe('the schedule SVG', () => {
     expect(textOf(doc)).toContain('none issued yet');
   });
 
+  it('draws each invoice of a milestone billed by progress on its row (two parts and the rest) and names each part', () => {
+    const progressive = structuredClone(state) as unknown as {
+      versions: Array<{ terms: { milestones: Array<Record<string, unknown>> } }>;
+      milestones: Record<string, Record<string, unknown>>;
+      invoices: Array<Record<string, unknown>>;
+    };
+    progressive.versions[0]!.terms.milestones[2]!.progressBilling = true;
+    progressive.milestones.golive = {
+      id: 'golive', status: 'invoiced', completedOn: '2025-03-01', acceptedOn: '2025-03-05', invoicedOn: '2025-02-15',
+      invoiceNumbers: ['INV-2025-000002', 'INV-2025-000003', 'INV-2025-000004'], progress: { percent: '100', billed: '300000', parts: 2, finalDue: true },
+    };
+    progressive.invoices = [
+      progressive.invoices[0]!,
+      { number: 'INV-2025-000002', kind: 'milestone', milestoneIds: ['golive'], amount: '90000', date: '2025-02-15', dueDate: '2025-03-17', termsVersion: 1, paid: true, part: 1, progress: { percent: '30', cumulative: '90000', previouslyBilled: '0' } },
+      { number: 'INV-2025-000003', kind: 'milestone', milestoneIds: ['golive'], amount: '97500', date: '2025-02-25', dueDate: '2025-03-27', termsVersion: 1, paid: false, part: 2, progress: { percent: '62.5', cumulative: '187500', previouslyBilled: '90000' } },
+      { number: 'INV-2025-000004', kind: 'milestone', milestoneIds: ['golive'], amount: '112500', date: '2025-03-05', dueDate: '2025-04-04', termsVersion: 1, paid: false, progress: { percent: '100', cumulative: '300000', previouslyBilled: '187500' } },
+    ];
+    const model = scheduleModel(progressive as unknown as ContractState);
+    expect(model.milestones[2]).toMatchObject({ id: 'golive', invoiced: '2025-02-15', progress: { percent: '100', billed: '300000', parts: 2 } });
+    expect(model.milestones[2]).not.toHaveProperty('progress.finalDue');
+    expect(model.invoices.map((i) => [i.number, i.part, i.progress])).toEqual([
+      ['INV-2025-000001', undefined, undefined], ['INV-2025-000002', 1, '30'], ['INV-2025-000003', 2, '62.5'], ['INV-2025-000004', undefined, '100'],
+    ]);
+
+    const doc = parseXml(scheduleSvg(model));
+    const golive = byClass(doc, 'milestone').find((r) => r.attrs['data-id'] === 'golive')!;
+    expect(golive.attrs).toMatchObject({ 'data-progress': '100', 'data-billed': '300000' });
+    expect(textOf(golive)).toContain('300000 JPY · 100 %');
+    const invoiced = golive.children.filter((c) => c.attrs.class === 'invoiced');
+    expect(invoiced).toHaveLength(3);
+    expect(invoiced.map((c) => c.attrs['data-part'])).toEqual(['1', '2', undefined]);
+    expect(invoiced.map((c) => textOf(c))).toEqual([
+      'golive invoiced 2025-02-15 (part 1, 30 %): 90000 JPY (INV-2025-000002)',
+      'golive invoiced 2025-02-25 (part 2, 62.5 %): 97500 JPY (INV-2025-000003)',
+      'golive invoiced 2025-03-05 (the rest): 112500 JPY (INV-2025-000004)',
+    ]);
+    // Each on its own date, in order along the axis.
+    const xs = invoiced.map((c) => Number(/^M([\d.]+)/.exec(c.attrs.d!)![1]));
+    expect(xs[0]!).toBeLessThan(xs[1]!);
+    expect(xs[1]!).toBeLessThan(xs[2]!);
+    // The other milestones keep one marker each (design: its one invoice; build: none).
+    const design = byClass(doc, 'milestone').find((r) => r.attrs['data-id'] === 'design')!;
+    expect(design.children.filter((c) => c.attrs.class === 'invoiced')).toHaveLength(1);
+
+    const rows = byClass(doc, 'invoice');
+    expect(rows.map((r) => [r.attrs['data-number'], r.attrs['data-part'], r.attrs['data-progress']])).toEqual([
+      ['INV-2025-000001', undefined, undefined], ['INV-2025-000002', '1', '30'], ['INV-2025-000003', '2', '62.5'], ['INV-2025-000004', undefined, '100'],
+    ]);
+    expect(textOf(rows[1]!)).toContain('INV-2025-000002 milestone golive part 1');
+    expect(textOf(rows[3]!)).toContain('INV-2025-000004 milestone golive rest');
+  });
+
   it('refuses what is not well-formed (the checker checks)', () => {
     expect(() => parseXml('<svg><g></svg>')).toThrow(/closes <g>/);
     expect(() => parseXml('<svg><text>a & b</text></svg>')).toThrow(/bare "&"/);

@@ -6,8 +6,8 @@
  */
 import { useState } from 'react';
 import { openDocument } from '../api';
-import { contractToday, currentTerms } from '../format';
-import { formatMoney, isPositive } from '../money';
+import { contractToday, currentTerms, invoicePartLabel } from '../format';
+import { formatAmount, formatMoney, isPositive, minus } from '../money';
 import type { Contract, CreditMemo, Invoice } from '../types';
 import { ErrorBanner } from './ErrorBanner';
 import { plannedDateOf } from './Timeline';
@@ -27,6 +27,8 @@ interface Row {
   key: string;
   number?: string;
   type: string;
+  /** A progress-billed milestone's invoice: which share it bills ("part 2 · 62.5 %"). */
+  part?: string;
   milestones: string;
   date: string;
   dueDate?: string;
@@ -45,15 +47,20 @@ function futureRows(contract: Contract): Row[] {
     rows.push({ key: 'f-advance', type: 'advance', milestones: 'advance', date: terms.advanceBilling.date, amount: terms.advanceBilling.amount, status: 'future', kind: 'planned' });
   }
   for (const inv of contract.invoices.filter((i) => !i.number)) {
-    rows.push({ key: `q-${inv.milestoneIds.join(',')}-${inv.date}`, type: inv.kind, milestones: inv.milestoneIds.join(', '), date: inv.date, dueDate: inv.dueDate, amount: inv.amount, status: contract.hold ? 'queued' : 'future', note: contract.hold ? `held since ${contract.hold.since}` : 'being issued', kind: 'planned' });
+    const part = invoicePartLabel(inv);
+    rows.push({ key: `q-${inv.milestoneIds.join(',')}-${inv.date}-${inv.part ?? ''}`, type: inv.kind, ...(part ? { part } : {}), milestones: inv.milestoneIds.join(', '), date: inv.date, dueDate: inv.dueDate, amount: inv.amount, status: contract.hold ? 'queued' : 'future', note: contract.hold ? `held since ${contract.hold.since}` : 'being issued', kind: 'planned' });
   }
-  const invoiced = new Set(contract.invoices.flatMap((i) => i.milestoneIds));
+  // A progress invoice (a part) leaves the rest of its milestone to invoice.
+  const invoiced = new Set(contract.invoices.filter((i) => i.part === undefined).flatMap((i) => i.milestoneIds));
   for (const m of terms.milestones) {
     const s = contract.milestones[m.id];
     if (m.billable === false || invoiced.has(m.id) || s?.status === 'cancelled' || s?.status === 'covered') continue;
+    const rest = s?.progress ? minus(m.amount, s.progress.billed, contract.currency) : m.amount;
+    if (s?.progress && !isPositive(rest)) continue;
     const timer = contract.timers.find((t) => t.kind === 'invoice' && t.milestoneId === m.id);
-    const note = timer ? `invoice timer ${timer.date}` : s?.waiting === 'customer_hold' ? 'queued by the hold' : s?.waiting === 'awaiting_sequence' ? 'waits for earlier milestones' : s?.acceptedOn ? 'accepted' : 'when accepted';
-    rows.push({ key: `f-${m.id}`, type: 'milestone', milestones: m.id, date: timer?.date ?? plannedDateOf(m) ?? '', amount: m.amount, status: s?.waiting === 'customer_hold' ? 'queued' : 'future', note, kind: 'planned' });
+    const when = timer ? `invoice timer ${timer.date}` : s?.waiting === 'customer_hold' ? 'queued by the hold' : s?.waiting === 'awaiting_sequence' ? 'waits for earlier milestones' : s?.acceptedOn ? 'accepted' : 'when accepted';
+    const note = s?.progress && isPositive(s.progress.billed) ? `the rest (${formatAmount(s.progress.billed)} billed in parts), ${when}` : when;
+    rows.push({ key: `f-${m.id}`, type: 'milestone', ...(s?.progress ? { part: 'the rest · 100 %' } : {}), milestones: m.id, date: timer?.date ?? plannedDateOf(m) ?? '', amount: rest, status: s?.waiting === 'customer_hold' ? 'queued' : 'future', note, kind: 'planned' });
   }
   return rows;
 }
@@ -62,9 +69,12 @@ export function Documents({ contract, invoices, creditMemos }: { contract: Contr
   const [openError, setOpenError] = useState<Error | undefined>();
   const today = contractToday(contract);
   const cur = contract.currency;
+  // The part number is the contract's (its invoice summaries); the percent is on the invoice too.
+  const summaries = new Map(contract.invoices.filter((i) => i.number).map((i) => [i.number!, i]));
+  const partOf = (i: Invoice) => invoicePartLabel({ part: summaries.get(i.number)?.part, progress: i.progress ?? summaries.get(i.number)?.progress });
   const rows: Row[] = [
     ...invoices.map((i): Row => ({
-      key: i.number, number: i.number, type: i.kind, milestones: i.lines.map((l) => l.milestoneId).join(', '), date: i.date, dueDate: i.dueDate,
+      key: i.number, number: i.number, type: i.kind, part: partOf(i), milestones: i.lines.map((l) => l.milestoneId).join(', '), date: i.date, dueDate: i.dueDate,
       amount: i.total, open: i.openAmount, status: invoiceStatus(i, today), kind: 'invoice',
       note: [i.originalInvoiceNumber && `supplements ${i.originalInvoiceNumber}`, i.creditedAmount && isPositive(i.creditedAmount) && `credited ${formatMoney(i.creditedAmount, cur)}`, i.paidAmount && isPositive(i.paidAmount) && `paid ${formatMoney(i.paidAmount, cur)}`].filter(Boolean).join(' · ') || undefined,
     })),
@@ -90,7 +100,7 @@ export function Documents({ contract, invoices, creditMemos }: { contract: Contr
           {[...rows, ...planned].map((r) => (
             <tr key={r.key} data-testid="document-row" data-number={r.number ?? ''} data-status={r.status} data-kind={r.kind}>
               <td className="mono">{r.number ?? <span className="muted">—</span>}</td>
-              <td>{r.type}</td>
+              <td>{r.type}{r.part && <div className="small muted" data-testid="document-part">{r.part}</div>}</td>
               <td>{r.milestones}</td>
               <td>{r.date}</td>
               <td>{r.dueDate ?? ''}</td>

@@ -4,7 +4,7 @@
  * rejection reasons and why an invoice waits; a bar shows planned vs actual on one date axis.
  */
 import { daysBetween } from '../dates';
-import { ACCEPTANCE_TEXT, actorLabel, currentTerms, WAITING_TEXT } from '../format';
+import { ACCEPTANCE_TEXT, actorLabel, currentTerms, progressLabel, WAITING_TEXT } from '../format';
 import { formatMoney } from '../money';
 import type { Contract, LogEntry, MilestoneTerms } from '../types';
 
@@ -62,12 +62,14 @@ export function Timeline({ contract, log }: { contract: Contract; log: LogEntry[
                   <div className="muted small">
                     {m.trigger.type === 'date' ? `bills on ${m.trigger.date}` : `${m.trigger.completion?.replace(/_/g, ' ')}${m.trigger.deemedAcceptanceDays !== undefined ? `, deemed accepted after ${m.trigger.deemedAcceptanceDays} days` : ''}`}
                     {m.billable === false && ' · not billable'}
+                    {m.progressBilling && ' · billed by progress'}
                   </div>
                 </td>
                 <td className="num">{formatMoney(m.amount, terms.currency)}</td>
                 <td>
                   <span className={`badge status-${s?.status ?? 'planned'}`} data-testid="milestone-status">{s?.status ?? 'planned'}</span>
                   {late && <span className="tag warn">late</span>}
+                  {s?.progress && <div className="small" data-testid="milestone-progress">{progressLabel(s.progress)}</div>}
                   {s?.waiting && <div className="small warn" data-testid="milestone-waiting">{WAITING_TEXT[s.waiting] ?? s.waiting}</div>}
                   {s?.rejection && <div className="small error" data-testid="milestone-rejection">rejected {s.rejection.on}: {s.rejection.reason}</div>}
                   {s?.cancelledOn && <div className="small muted">cancelled {s.cancelledOn}</div>}

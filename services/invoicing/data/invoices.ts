@@ -40,6 +40,12 @@ export function slotId(sequence: string, n: number): string {
 
 const lineSchema = { _id: false, milestoneId: String, description: String, amount: String };
 
+/** Progress billing (docs/progressive-billing.md): the progress an invoice bills, as issued. */
+const progressSchema = new Schema(
+  { percent: { type: String, required: true }, cumulative: { type: String, required: true }, previouslyBilled: { type: String, required: true } },
+  { _id: false, versionKey: false },
+);
+
 /** Fields every numbered document (invoice, credit memo) has. */
 const documentFields = {
   number: { type: String, required: true, unique: true },
@@ -67,6 +73,8 @@ const invoiceSchema = new Schema<InvoiceDoc>(
     createdAt: { type: String, required: true },
     originalInvoiceNumber: String,
     amendmentVersion: Number,
+    /** Absent on every invoice but a progress-billed milestone's parts and final invoice. */
+    progress: { type: progressSchema, required: false },
     creditedAmount: String,
     creditMemoNumbers: [String],
     paidAmount: String,
