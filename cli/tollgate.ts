@@ -66,7 +66,7 @@ function exchange(io: Io, idempotencyKey: string | undefined, accept: string) {
   const base = io.env.TOLLGATE_URL ?? 'http://127.0.0.1:3000';
   const key = io.env.TOLLGATE_API_KEY;
   const client = createHttpClient({ baseUrl: base, headers: { accept, ...(key ? { authorization: `Bearer ${key}` } : {}) } });
-  return async function call(method: 'GET' | 'POST', p: string, body?: unknown): Promise<{ text: string; json: any }> {
+  return async function call(method: 'GET' | 'POST', p: string, body?: unknown): Promise<{ text: string; json: any; bytes?: Buffer }> {
     let res: HttpAnswer;
     try {
       res = await client.request(method, p, { body, headers: idempotencyKey && method === 'POST' ? { 'idempotency-key': idempotencyKey } : {} });
@@ -79,7 +79,7 @@ function exchange(io: Io, idempotencyKey: string | undefined, accept: string) {
       const details = Array.isArray(e.details) ? e.details.map((d: { path?: string; message?: string }) => `\n  ${d.path ?? ''} ${d.message ?? ''}`).join('') : '';
       throw new CliError(e.code ?? `http_${res.status}`, `${e.message ?? `${method} ${p} answered ${res.status}`}${details}`, res.status);
     }
-    return { text: res.text, json };
+    return { text: res.text, json, ...(res.bytes ? { bytes: res.bytes } : {}) };
   };
 }
 
@@ -384,20 +384,25 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
       context(o).print({ data }, () => table(['CONTRACT', 'RENEWS', 'RENEWED BY', 'SIGNED', 'RENEWED AT'], data.map((l) => [l.contractId, l.renews, l.renewedBy, l.signedDate, l.renewedAt])));
     });
 
-  contractArg(command('schedule', 'the contract\'s visual schedule (SVG)', 'The contract\'s milestones and invoices on a time axis as an SVG image (GET /contracts/:id/schedule.svg): printed, or written to a file with -o.'))
-    .option('-o, --output <file>', 'write the SVG to this file instead of printing it')
-    .action(async (contract: string, o: Opts & { output?: string }) => {
-      const svg = (await exchange(io, undefined, 'image/svg+xml, application/json')('GET', `/contracts/${enc(contract)}/schedule.svg`)).text;
+  contractArg(command('schedule', 'the contract\'s visual schedule (SVG or PNG)', 'The contract\'s milestones and invoices on a time axis as an SVG image (GET /contracts/:id/schedule.svg): printed, or written to a file with -o; a file ending in .png gets the PNG (GET /contracts/:id/schedule.png).'))
+    .option('-o, --output <file>', 'write the image to this file instead of printing the SVG (.png: the PNG)')
+    .option('--scale <n>', 'PNG only: pixels per SVG unit, 1 … 4 (default 2)')
+    .action(async (contract: string, o: Opts & { output?: string; scale?: string }) => {
+      const png = o.output !== undefined && /\.png$/i.test(o.output);
+      if (o.scale !== undefined && !png) throw new CliError('usage', '--scale is for a PNG: give -o <file>.png');
+      const query = png && o.scale !== undefined ? `?scale=${enc(o.scale)}` : '';
+      const answer = await exchange(io, undefined, png ? 'image/png, application/json' : 'image/svg+xml, application/json')('GET', `/contracts/${enc(contract)}/schedule.${png ? 'png' : 'svg'}${query}`);
       if (o.output === undefined) {
-        io.out(svg.replace(/\n$/, ''));
+        io.out(answer.text.replace(/\n$/, ''));
         return;
       }
+      const bytes = png ? answer.bytes! : Buffer.from(answer.text);
       try {
-        writeFileSync(o.output, svg);
+        writeFileSync(o.output, bytes);
       } catch (err) {
         throw new CliError('file', `cannot write ${o.output}: ${(err as Error).message}`);
       }
-      io.out(`schedule of ${contract} written to ${o.output} (${Buffer.byteLength(svg)} bytes)`);
+      io.out(`schedule of ${contract} written to ${o.output} (${bytes.length} bytes)`);
     });
 
   json(contractArg(command('log', 'the contract\'s log of events', 'The contract\'s log as a table: every event received, in order, when (ON, the contract\'s business date), how (update, signal or timer) and what it did (applied, ignored, refused).')))

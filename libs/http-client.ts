@@ -26,11 +26,12 @@ export interface HttpExchange {
   timeoutMs?: number;
 }
 
-/** What came back: the status, the headers and the whole body as text. */
+/** What came back: the status, the headers and the whole body as text (and as bytes, for an image or a PDF). */
 export interface RawHttpAnswer {
   status: number;
   headers: Headers;
   text: string;
+  bytes?: Buffer;
 }
 
 export type Transport = (exchange: HttpExchange) => Promise<RawHttpAnswer>;
@@ -127,6 +128,7 @@ function answer(raw: RawHttpAnswer): HttpAnswer {
       return raw.headers;
     },
     text: raw.text,
+    ...(raw.bytes ? { bytes: raw.bytes } : {}),
     ok: raw.status >= 200 && raw.status < 300,
     get json() {
       parsed ??= { value: parseJson(raw.text) };
@@ -149,7 +151,8 @@ export const fetchTransport: Transport = async ({ method, url, headers, body, ti
     ...(body !== undefined ? { body } : {}),
     ...(timeoutMs !== undefined ? { signal: AbortSignal.timeout(timeoutMs) } : {}),
   });
-  return { status: res.status, headers: res.headers, text: await res.text() };
+  const bytes = Buffer.from(await res.arrayBuffer());
+  return { status: res.status, headers: res.headers, text: bytes.toString('utf8'), bytes };
 };
 
 /**
@@ -184,6 +187,7 @@ export function nodeTransport(): Transport {
             return built;
           },
           text: Buffer.concat(chunks).toString('utf8'),
+          bytes: Buffer.concat(chunks),
         });
       });
       res.on('error', (err) => {

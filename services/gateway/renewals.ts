@@ -24,6 +24,7 @@ import type { ContractUseCases } from './contracts';
 import type { RenewalRecord, RenewalRepository } from './data/renewals';
 import { createdContractSchema } from './responses';
 import { scheduleModel, scheduleSvg } from './schedule';
+import { svgToPng } from './schedule-png';
 import { offsetCursor, offsetOf, pageQuery } from './schemas';
 import type { GatewayOperation } from './routes';
 
@@ -76,7 +77,10 @@ export const renewalChainSchema = z.object({
 }).meta({ id: 'RenewalChain' });
 
 export const scheduleQuery = z.object({
-  format: z.enum(['svg']).optional().describe('svg only (no PNG: no rasterizer is bundled; docs/api.md)'),
+  format: z.enum(['svg']).optional().describe('svg (the PNG is `schedule.png`)'),
+}).strict();
+export const schedulePngQuery = z.object({
+  scale: z.coerce.number().int().min(1).max(4).default(2).describe('pixels per SVG unit: 1 … 4 (default 2)'),
 }).strict();
 
 /** Adds whole months, the day kept or clamped to the month's last day (2025-01-31 + 1 = 2025-02-28). */
@@ -287,6 +291,22 @@ export function renewalOperations(deps: { contracts: ContractUseCases; renewals:
         const state = await contracts.state(contractIdOf(req));
         res.type('image/svg+xml; charset=utf-8').setHeader('Content-Disposition', `inline; filename="schedule-${state.contractId}.svg"`);
         res.send(scheduleSvg(scheduleModel(state)));
+      },
+    },
+    {
+      method: 'get',
+      path: '/contracts/:id/schedule.png',
+      summary: 'The contract\'s visual schedule as PNG (the SVG rendered with bundled fonts), for e-mail and tools that do not show SVG',
+      query: schedulePngQuery,
+      access: { permission: 'read', action: 'read contracts' },
+      operationId: 'getContractSchedulePng',
+      tags: ['contracts'],
+      responses: { 200: { description: 'the schedule (PNG, deterministic for the same state and scale)', schema: z.string(), contentType: 'image/png' } },
+      async handler(req, res) {
+        const q = validate(schedulePngQuery, req.query, 'query');
+        const state = await contracts.state(contractIdOf(req));
+        res.type('image/png').setHeader('Content-Disposition', `inline; filename="schedule-${state.contractId}.png"`);
+        res.send(svgToPng(scheduleSvg(scheduleModel(state)), q.scale));
       },
     },
   ];

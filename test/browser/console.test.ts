@@ -6,7 +6,7 @@
  * action at all; with no keys configured (open mode) an empty key works. Screenshots go to
  * test-results/screenshots/ (and the contract page to docs/images/console-contract.png, for the README).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -189,6 +189,13 @@ describe('the console, in a real browser, with API keys', () => {
     expect(printable.url()).toMatch(/^blob:/);
     await expect(printable.locator('body').textContent()).resolves.toContain(invoiceNumber);
     await printable.close();
+
+    // The visual schedule: the SVG shown, and its PNG saved with the key (a download from a blob URL).
+    await page.getByTestId('schedule-image').waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('schedule-png').click()]);
+    expect(download.suggestedFilename()).toBe(`schedule-${id}.png`);
+    const png = readFileSync((await download.path())!);
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
 
     // Billing vs revenue: drawn, and the figures behind it (January billed 20000 − nothing; February −2000 credit).
     await page.getByTestId('chart-billing-revenue').locator('canvas').waitFor();

@@ -411,7 +411,7 @@ describe('OpenAPI', () => {
       // The console's API (console-api.ts).
       'GET /me', 'GET /kpis', 'GET /reports/{report}',
       // Renewals and the visual schedule (renewals.ts).
-      'POST /contracts/{id}/renewals', 'GET /contracts/{id}/renewals', 'GET /contracts/{id}/schedule.svg',
+      'POST /contracts/{id}/renewals', 'GET /contracts/{id}/renewals', 'GET /contracts/{id}/schedule.svg', 'GET /contracts/{id}/schedule.png',
       // Schedule templates (templates.ts).
       'GET /templates', 'POST /templates', 'GET /templates/{name}', 'GET /templates/{name}/versions/{version}', 'POST /templates/{name}/contracts',
     ].sort());

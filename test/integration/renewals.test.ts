@@ -179,10 +179,29 @@ describe('the visual schedule', () => {
     expect((await get(`/contracts/${predecessorId}/schedule.svg`)).text).toBe(res.text);
   });
 
-  it('is SVG only: another format is refused naming the query field', async () => {
+  it('schedule.svg is SVG only: another format is refused naming the query field', async () => {
     expect((await get(`/contracts/${predecessorId}/schedule.svg?format=svg`)).status).toBe(200);
     const png = await get(`/contracts/${predecessorId}/schedule.svg?format=png`);
     expect(png.status).toBe(400);
     expect(png.body).toMatchObject({ code: 'validation_failed', details: [{ path: 'query.format' }] });
+  });
+
+  it('schedule.png is the same drawing as PNG, at the scale asked (1 … 4), the same bytes for the same state; scope holds', async () => {
+    const svg = parseXml((await get(`/contracts/${predecessorId}/schedule.svg`)).text);
+    const res = await get(`/contracts/${predecessorId}/schedule.png`, 'portal-a');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    expect(res.headers.get('content-disposition')).toBe(`inline; filename="schedule-${predecessorId}.png"`);
+    const png = res.bytes!;
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    // IHDR: width and height, big-endian, at bytes 16 and 20: the SVG's size times 2.
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([Number(svg.attrs.width) * 2, Number(svg.attrs.height) * 2]);
+    expect((await get(`/contracts/${predecessorId}/schedule.png`)).bytes!.equals(png)).toBe(true);
+    const one = (await get(`/contracts/${predecessorId}/schedule.png?scale=1`)).bytes!;
+    expect(one.readUInt32BE(16)).toBe(Number(svg.attrs.width));
+    const bad = await get(`/contracts/${predecessorId}/schedule.png?scale=9`);
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ code: 'validation_failed', details: [{ path: 'query.scale' }] });
+    expect((await get(`/contracts/${predecessorId}/schedule.png`, 'portal-b')).status).toBe(404);
   });
 });

@@ -95,7 +95,7 @@ export async function http<T = any>(method: string, url: string, body?: unknown,
   let res = await send(credential);
   // A port first seen as something else may now be a service (ports are reused between systems).
   if (res.status === 401 && !credential && !ownCredential && (await isInternalService(origin, true))) res = await send(true);
-  return { status: res.status, headers: res.headers, body: res.json as T, text: res.text };
+  return { status: res.status, headers: res.headers, body: res.json as T, text: res.text, bytes: res.bytes };
 }
 
 /**

@@ -113,4 +113,19 @@ describe('tollgate schedule', () => {
     fetch.mockImplementationOnce(async () => answer({ code: 'not_found', message: 'no contract x', details: [] }, 404));
     expect(await run(['schedule', 'x'])).toMatchObject({ code: 4, stderr: 'not_found: no contract x' });
   });
+  it('writes the PNG, byte for byte, to a file ending in .png (asking for schedule.png, with --scale)', async () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe, 0x80]);
+    fetch.mockImplementation(async () => new Response(png, { status: 200, headers: { 'content-type': 'image/png' } }));
+    const file = path.join(dir, 'acme.PNG');
+    const r = await run(['schedule', 'acme-2025', '-o', file, '--scale', '3']);
+    expect(r).toMatchObject({ code: 0, stdout: `schedule of acme-2025 written to ${file} (12 bytes)` });
+    expect(readFileSync(file).equals(png)).toBe(true);
+    expect(sent(0).url.pathname + sent(0).url.search).toBe('/contracts/acme-2025/schedule.png?scale=3');
+    expect(sent(0).headers.get('accept')).toMatch(/^image\/png/);
+  });
+
+  it('--scale without a PNG file is a usage error, and nothing is sent', async () => {
+    expect(await run(['schedule', 'acme-2025', '--scale', '2'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--scale is for a PNG') });
+    expect(fetch).not.toHaveBeenCalled();
+  });
 });

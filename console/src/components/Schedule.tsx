@@ -8,9 +8,9 @@ import { useEffect, useState } from 'react';
 import { ApiError, storedKey } from '../api';
 import { ErrorBanner } from './ErrorBanner';
 
-async function fetchSchedule(path: string): Promise<Blob> {
+async function fetchSchedule(path: string, accept = 'image/svg+xml'): Promise<Blob> {
   const key = storedKey();
-  const res = await fetch(path, { headers: { accept: 'image/svg+xml', ...(key ? { authorization: `Bearer ${key}` } : {}) } });
+  const res = await fetch(path, { headers: { accept, ...(key ? { authorization: `Bearer ${key}` } : {}) } });
   if (!res.ok) {
     const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string; requestId?: string };
     throw new ApiError(res.status, body.code ?? `http_${res.status}`, body.message ?? `GET ${path}: HTTP ${res.status}`, [], body.requestId);
@@ -22,6 +22,18 @@ export function Schedule({ contractId, refreshKey }: { contractId: string; refre
   const [url, setUrl] = useState<string | undefined>();
   const [error, setError] = useState<Error | undefined>();
   const path = `/contracts/${encodeURIComponent(contractId)}/schedule.svg`;
+  const pngPath = `/contracts/${encodeURIComponent(contractId)}/schedule.png`;
+  /** The PNG (for an e-mail), fetched with the key and saved from a blob URL. */
+  const downloadPng = () => {
+    fetchSchedule(pngPath, 'image/png').then((blob) => {
+      const href = URL.createObjectURL(blob);
+      const a = document.createElement('a');
+      a.href = href;
+      a.download = `schedule-${contractId}.png`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(href), 1_000);
+    }, (err: Error) => setError(err));
+  };
   useEffect(() => {
     let live = true;
     let made: string | undefined;
@@ -47,7 +59,10 @@ export function Schedule({ contractId, refreshKey }: { contractId: string; refre
       {url
         ? <img src={url} alt={`Schedule of contract ${contractId}: milestones and invoices on a time axis`} style={{ maxWidth: '100%', height: 'auto' }} data-testid="schedule-image" />
         : !error && <p className="muted">Loading…</p>}
-      <p className="small muted">Also at <code>{path}</code> (SVG) for a PSA page or an e-mail.</p>
+      <p className="small muted">
+        Also at <code>{path}</code> (SVG) for a PSA page, and <code>{pngPath}</code> for an e-mail.{' '}
+        <button type="button" className="link" onClick={downloadPng} data-testid="schedule-png">Download PNG</button>
+      </p>
     </section>
   );
 }
