@@ -142,23 +142,58 @@ export function successorTerms(predecessor: ContractTerms, cancelled: readonly s
   return terms as ContractTermsInput;
 }
 
+/** A renewal's claim whose successor has not started after this long is abandoned (a start takes seconds at most). */
+const CLAIM_STALE_MS = 2 * 60_000;
+
 /** The chain a contract is in: its predecessors (oldest first), itself, its successors. At most this many links are followed. */
 const MAX_CHAIN = 200;
 
 export function createRenewalUseCases(deps: { contracts: ContractUseCases; renewals: RenewalRepository }) {
   const { contracts, renewals } = deps;
 
-  /** The link of a successor that exists already as a renewal of `predecessorId` but lost its record (a crash between start and insert). */
-  async function heal(successorId: string, predecessorId: string): Promise<void> {
+  /**
+   * The link of a successor that exists already as a renewal of `predecessorId` but lost its record
+   * (a crash between start and insert); true when the successor is that renewal.
+   */
+  async function heal(successorId: string, predecessorId: string): Promise<boolean> {
     try {
       const state = await contracts.state(successorId);
       const terms = state.versions[0]?.terms;
-      if (terms?.renews === predecessorId) {
-        await renewals.insert({ successorId, predecessorId, customerId: state.customerId, signedDate: terms.signedDate, createdAt: new Date() });
-      }
+      if (terms?.renews !== predecessorId) return false;
+      await renewals.insert({ successorId, predecessorId, customerId: state.customerId, signedDate: terms.signedDate, createdAt: new Date() });
+      return true;
     } catch {
       // The refusal (duplicate_contract) is the answer; healing is best effort.
+      return false;
     }
+  }
+
+  async function exists(contractId: string): Promise<boolean> {
+    try {
+      await contracts.customerOf(contractId);
+      return true;
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'not_found') return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Claims the predecessor for the renewal that starts `successorId` (a unique insert: of two
+   * renewals at the same instant one claims it, the other is refused). A claim whose successor
+   * never started (its gateway died in between) is taken over once older than CLAIM_STALE_MS.
+   */
+  async function claim(predecessorId: string, successorId: string): Promise<void> {
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      if (await renewals.claim(predecessorId, successorId, new Date())) return;
+      const holder = await renewals.claimOf(predecessorId);
+      if (!holder) continue; // released meanwhile: claim again
+      if (holder.successorId === successorId) return; // this renewal sent again
+      const stale = Date.now() - holder.createdAt.getTime() > CLAIM_STALE_MS && !(await exists(holder.successorId));
+      if (!stale) throw new AppError('not_allowed_in_state', `contract ${predecessorId} is being renewed by ${holder.successorId}`);
+      await renewals.release(predecessorId, holder.successorId);
+    }
+    throw new AppError('not_allowed_in_state', `contract ${predecessorId} is being renewed by another request; try again`);
   }
 
   return {
@@ -179,11 +214,14 @@ export function createRenewalUseCases(deps: { contracts: ContractUseCases; renew
       if (other) throw new AppError('not_allowed_in_state', `contract ${predecessorId} is already renewed by ${other.successorId}`);
       // The successor goes through the same validation as POST /contracts; its problems are named `successor.<field>`.
       const terms = validate(contractTermsSchema, successorTerms(current.terms, current.cancelled, body), 'successor');
+      await claim(predecessorId, terms.contractId);
       let created;
       try {
         created = await contracts.create(terms);
       } catch (err) {
-        if (err instanceof AppError && err.code === 'duplicate_contract') await heal(terms.contractId, predecessorId);
+        const linked = err instanceof AppError && err.code === 'duplicate_contract' && await heal(terms.contractId, predecessorId);
+        // Nothing started as this renewal: the predecessor is free again.
+        if (!linked) await renewals.release(predecessorId, terms.contractId);
         throw err;
       }
       await renewals.insert({ successorId: terms.contractId, predecessorId, customerId: terms.customer.id, signedDate: terms.signedDate, ...(by ? { by } : {}), createdAt: new Date() });

@@ -122,6 +122,19 @@ describe('renewing a contract', () => {
     expect(second.body).toMatchObject({ code: 'not_allowed_in_state', message: `contract ${predecessorId} is already renewed by ${successorId}` });
   });
 
+  it('of two renewals of one contract at the same instant under different ids, one starts a successor, the other is refused', async () => {
+    const racedId = uniqueId('renew-race');
+    const terms = sandboxTerms([milestone('design', { amount: '100.00' })], { contractId: racedId, customer: { id: custA, name: 'Alpha' } });
+    expect((await post('/contracts', terms)).status).toBe(201);
+    const ids = [uniqueId('race-a'), uniqueId('race-b'), uniqueId('race-c')];
+    const answers = await Promise.all(ids.map((contractId) => post(`/contracts/${racedId}/renewals`, { contractId, signedDate: '2026-01-01' })));
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409]);
+    const winner = ids[answers.findIndex((a) => a.status === 201)]!;
+    for (const a of answers.filter((x) => x.status === 409)) expect(a.body.code).toBe('not_allowed_in_state');
+    expect((await get(`/contracts/${racedId}/renewals`)).body.data.map((l: any) => l.contractId)).toEqual([racedId, winner]);
+    for (const loser of ids.filter((x) => x !== winner)) expect((await get(`/contracts/${loser}`)).status).toBe(404);
+  });
+
   it('validates the successor like a new contract, naming the field', async () => {
     const bad = await post(`/contracts/${successorId}/renewals`, { contractId: uniqueId('renew-2027'), signedDate: '2027-01-01', contractValue: '49999.99' });
     expect(bad.status).toBe(400);
@@ -142,17 +155,21 @@ describe('renewing a contract', () => {
     }
   });
 
-  it('records the link in the gateway\'s renewals collection, unique on the successor', async () => {
+  it('records the link in the gateway\'s renewals collection, unique on the successor, and the claim, unique on the predecessor', async () => {
     const conn = await mongoose.createConnection(sys.config.MONGO_URL).asPromise();
     try {
-      const coll = conn.useDb(`${sys.prefix}_gateway`).db!.collection('renewals');
-      const docs = await coll.find({}, { projection: { _id: 0 } }).toArray();
+      const db = conn.useDb(`${sys.prefix}_gateway`).db!;
+      const coll = db.collection('renewals');
+      const docs = await coll.find({ predecessorId }, { projection: { _id: 0 } }).toArray();
       expect(docs).toEqual([expect.objectContaining({ successorId, predecessorId, customerId: custA, signedDate: '2026-01-01', by: 'finance' })]);
       const indexes = await coll.indexes();
       expect(indexes).toEqual(expect.arrayContaining([
         expect.objectContaining({ key: { successorId: 1 }, unique: true }),
         expect.objectContaining({ key: { predecessorId: 1 } }),
       ]));
+      const claims = db.collection('renewal_claims');
+      expect(await claims.find({ predecessorId }, { projection: { _id: 0, createdAt: 0 } }).toArray()).toEqual([{ predecessorId, successorId }]);
+      expect(await claims.indexes()).toEqual(expect.arrayContaining([expect.objectContaining({ key: { predecessorId: 1 }, unique: true })]));
     } finally {
       await conn.close();
     }

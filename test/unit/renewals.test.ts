@@ -113,10 +113,21 @@ describe('the successor\'s terms', () => {
 });
 
 /** An in-memory link store with the collection's unique index on the successor. */
-function memoryLinks(initial: RenewalRecord[] = []): RenewalRepository & { all: RenewalRecord[] } {
+function memoryLinks(initial: RenewalRecord[] = []): RenewalRepository & { all: RenewalRecord[]; claims: Map<string, { successorId: string; createdAt: Date }> } {
   const all = [...initial];
+  const claims = new Map<string, { successorId: string; createdAt: Date }>();
   return {
     all,
+    claims,
+    async claim(predecessorId, successorId, at) {
+      if (claims.has(predecessorId)) return false;
+      claims.set(predecessorId, { successorId, createdAt: at });
+      return true;
+    },
+    async claimOf(predecessorId) { return claims.get(predecessorId); },
+    async release(predecessorId, successorId) {
+      if (claims.get(predecessorId)?.successorId === successorId) claims.delete(predecessorId);
+    },
     async insert(doc) {
       if (all.some((r) => r.successorId === doc.successorId)) return false;
       all.push(doc);
@@ -141,6 +152,8 @@ function fakeContracts(existing: Record<string, ContractTerms>) {
   const contracts = {
     async state(id: string) { return stateOf(id); },
     async create(terms: ContractTerms) {
+      // Starting a workflow takes a while: concurrent renewals interleave here.
+      await new Promise((r) => setTimeout(r, 5));
       if (existing[terms.contractId]) throw new AppError('duplicate_contract', `contract ${terms.contractId} already exists`);
       existing[terms.contractId] = terms;
       created.push(terms);
@@ -179,6 +192,35 @@ describe('the renew use case', () => {
       .rejects.toMatchObject({ code: 'validation_failed', details: [expect.objectContaining({ path: 'successor.contractValue' })] });
     await expect(uc.renew('nope', { contractId: 'x', signedDate: '2027-01-31' })).rejects.toMatchObject({ code: 'not_found' });
     expect(created).toHaveLength(1);
+  });
+
+  it('two renewals of one contract at the same instant under different ids: one successor, the other refused', async () => {
+    const links = memoryLinks();
+    const { contracts, created } = fakeContracts({ 'acme-2025': withValue });
+    const uc = createRenewalUseCases({ contracts, renewals: links });
+    const results = await Promise.allSettled([
+      uc.renew('acme-2025', { contractId: 'acme-2026a', signedDate: '2026-01-31' }),
+      uc.renew('acme-2025', { contractId: 'acme-2026b', signedDate: '2026-01-31' }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ code: 'not_allowed_in_state' });
+    expect(created).toHaveLength(1);
+    expect(links.all.map((r) => r.successorId)).toEqual([created[0]!.contractId]);
+  });
+
+  it('a renewal that failed to start releases its claim; one that died before starting is taken over once stale', async () => {
+    const links = memoryLinks();
+    const { contracts, created } = fakeContracts({ 'acme-2025': withValue, 'taken': predecessor });
+    const uc = createRenewalUseCases({ contracts, renewals: links });
+    await expect(uc.renew('acme-2025', { contractId: 'taken', signedDate: '2026-01-31' })).rejects.toMatchObject({ code: 'duplicate_contract' });
+    expect(links.claims.size).toBe(0);
+    // A claim whose successor never started: refused while fresh (a renewal may be in flight), taken over once stale.
+    links.claims.set('acme-2025', { successorId: 'ghost', createdAt: new Date() });
+    await expect(uc.renew('acme-2025', { contractId: 'acme-2026', signedDate: '2026-01-31' })).rejects.toMatchObject({ code: 'not_allowed_in_state', message: expect.stringContaining('being renewed by ghost') });
+    links.claims.set('acme-2025', { successorId: 'ghost', createdAt: new Date(Date.now() - 10 * 60_000) });
+    await expect(uc.renew('acme-2025', { contractId: 'acme-2026', signedDate: '2026-01-31' })).resolves.toMatchObject({ contractId: 'acme-2026' });
+    expect(created.map((t) => t.contractId)).toEqual(['acme-2026']);
+    expect(links.claims.get('acme-2025')).toMatchObject({ successorId: 'acme-2026' });
   });
 
   it('records a link lost between the start and the insert when the renewal is sent again', async () => {
