@@ -166,9 +166,17 @@ export function createRevenueActivities(deps: { revenue: ServiceClient; logger: 
  * skipped; anything else throws, and the whole batch is retried (the steps already done answer
  * their original results under their keys).
  */
-export function createEffectActivities(steps: Record<StepActivity, (request: never, idempotencyKey: string) => Promise<unknown>>) {
+type StepFunctions = Record<StepActivity, (request: never, idempotencyKey: string) => Promise<unknown>>;
+
+export function createEffectActivities(stepsFor: (events: EventPublisher | undefined) => StepFunctions, deps: { logger: Logger; events?: EventPublisher }) {
+  const { events, logger } = deps;
   return {
     async runEffectSteps(calls: StepCall[]): Promise<StepResult[]> {
+      // The batch's outbound events (an acceptance, the invoice it brings) go to the gateway in one
+      // request once every step has run, in the order the steps made them; if that fails the batch
+      // throws and runs again (its steps answer their originals, which make the same events).
+      const batch = events ? bufferedPublisher() : undefined;
+      const steps = stepsFor(batch);
       const results = new Map<EffectStep, StepResult>();
       for (const c of calls) {
         const needed = c.needs ? results.get(c.needs) : undefined;
@@ -187,9 +195,16 @@ export function createEffectActivities(steps: Record<StepActivity, (request: nev
         }
         results.set(c.step, r);
       }
+      if (batch && batch.events.length > 0) await announce(events, logger, () => batch.events);
       return calls.map((c) => results.get(c.step)!);
     },
   };
+}
+
+/** Collects what the steps of a batch publish, to publish it once. */
+function bufferedPublisher(): EventPublisher & { events: EventInput[] } {
+  const events: EventInput[] = [];
+  return { events, async publish(list) { events.push(...list); } };
 }
 
 export type InvoicingActivities = ReturnType<typeof createInvoicingActivities>;
@@ -202,12 +217,12 @@ export type ContractActivities = InvoicingActivities & InvoicingCreditActivities
 
 /** `events`: where outbound events go (the gateway); without it (unit tests, benches) none are published. */
 export function createActivities(deps: { invoicing: ServiceClient; ar: ServiceClient; revenue: ServiceClient; logger: Logger; events?: EventPublisher }) {
-  const steps = {
-    ...createInvoicingActivities(deps),
-    ...createInvoicingCreditActivities(deps),
+  const stepsFor = (events: EventPublisher | undefined) => ({
+    ...createInvoicingActivities({ ...deps, events }),
+    ...createInvoicingCreditActivities({ ...deps, events }),
     ...createArActivities(deps),
     ...createRevenueActivities(deps),
-    ...createEventActivities(deps),
-  };
-  return { ...steps, ...createEffectActivities(steps) };
+    ...createEventActivities({ ...deps, events }),
+  });
+  return { ...stepsFor(deps.events), ...createEffectActivities(stepsFor, deps) };
 }

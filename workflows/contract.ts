@@ -84,6 +84,10 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
   // Since 'outbound-events' (issue 12): an acceptance queues its `milestone.accepted` event (an
   // `announce` effect). Decided once per run, before anything fires; runs recorded before replay without.
   state.announces = patched('outbound-events') || undefined;
+  // Since 'announce-in-batch' (issue 15): an acceptance's event runs in one batch with the effect
+  // queued after it — the invoice it brings, or its revenue posting — (one local activity, one
+  // intake request; docs/performance.md §9). Decided once per run.
+  const announceInBatch = patched('announce-in-batch');
   const maxMessages = input.options?.maxMessagesPerRun ?? DEFAULT_MAX_MESSAGES_PER_RUN;
   let messagesThisRun = 0;
 
@@ -254,18 +258,7 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
    */
   async function run(effect: Effect): Promise<void> {
     if (patched('local-effect-batches')) {
-      const calls = engine.stepsToRun(effect).map((name) => callFor(effect, name, true));
-      for (const r of await localServices.runEffectSteps(calls)) {
-        if (r.status === 'skipped') continue;
-        if (r.status === 'refused') {
-          // A 4xx whose code is not a business refusal is a bug: it fails loudly, as it did unbatched.
-          if (!engine.REFUSAL_CODES.includes(r.code as ErrorCode)) throw ApplicationFailure.nonRetryable(r.message, r.code);
-          refused(effect, r.step, r.code, r.message);
-          continue;
-        }
-        take(effect, r.step, r.result);
-        if (effect.only) engine.stepSucceeded(state, effect, r.step);
-      }
+      await runBatch([effect]);
       return;
     }
     const failed = new Set<EffectStep>();
@@ -286,6 +279,42 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
       }
       if (effect.only) engine.stepSucceeded(state, effect, name);
     }
+  }
+
+  /**
+   * Runs the steps of one or more effects in one local activity (`runEffectSteps`), then takes each
+   * step's result into the state as its own effect's. Effects run together have distinct step names
+   * (an `announce` and the `issue_invoice` after it), which the executor keys its results by.
+   */
+  async function runBatch(effects: Effect[]): Promise<void> {
+    const parts = effects.map((effect) => ({ effect, calls: engine.stepsToRun(effect).map((name) => callFor(effect, name, true)) }));
+    const results = await localServices.runEffectSteps(parts.flatMap((p) => p.calls));
+    let at = 0;
+    for (const { effect, calls } of parts) {
+      for (const r of results.slice(at, at + calls.length)) {
+        if (r.status === 'skipped') continue;
+        if (r.status === 'refused') {
+          // A 4xx whose code is not a business refusal is a bug: it fails loudly, as it did unbatched.
+          if (!engine.REFUSAL_CODES.includes(r.code as ErrorCode)) throw ApplicationFailure.nonRetryable(r.message, r.code);
+          refused(effect, r.step, r.code, r.message);
+          continue;
+        }
+        take(effect, r.step, r.result);
+        if (effect.only) engine.stepSucceeded(state, effect, r.step);
+      }
+      at += calls.length;
+    }
+  }
+
+  /**
+   * How many effects at the head of the outbox run as one batch: an acceptance's event with the
+   * effect queued right after it when that is its invoice or its revenue posting (their steps are
+   * named apart from `announce`).
+   */
+  function headBatchSize(): number {
+    const [head, next] = state.outbox;
+    const together = announceInBatch && head?.kind === 'announce' && (next?.kind === 'issue_invoice' || next?.kind === 'post_progress') && !head.only && !next.only;
+    return together ? 2 : 1;
   }
 
   /**
@@ -441,9 +470,11 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
 
   async function drainOutbox(): Promise<void> {
     while (state.outbox.length > 0) {
-      await run(state.outbox[0]!);
-      state.outbox.shift();
-      state.effectsDone += 1;
+      const n = headBatchSize();
+      if (n > 1) await runBatch(state.outbox.slice(0, n));
+      else await run(state.outbox[0]!);
+      state.outbox.splice(0, n);
+      state.effectsDone += n;
     }
     showDetails();
   }

@@ -64,6 +64,8 @@ interface Story {
   updates: Update[];
   /** Every step result of the local activities that ran the effects. */
   steps: Array<{ step: string; status: string }>;
+  /** The step names of each local activity, in order (one batch each). */
+  batches: string[][];
   eventTypes: Set<string>;
   patches: string[];
 }
@@ -74,6 +76,7 @@ function readStory(file: string): Story {
   const accepted = new Map<string, Update>();
   const messages: Story['messages'] = [];
   const steps: Story['steps'] = [];
+  const batches: Story['batches'] = [];
   for (const e of raw.events) {
     const a = e.workflowExecutionUpdateAcceptedEventAttributes;
     if (a) {
@@ -94,7 +97,10 @@ function readStory(file: string): Story {
     const m = e.markerRecordedEventAttributes;
     if (m?.markerName === 'core_local_activity') {
       const result = decode(m.details?.result);
-      if (Array.isArray(result)) steps.push(...(result as Story['steps']));
+      if (Array.isArray(result)) {
+        steps.push(...(result as Story['steps']));
+        batches.push((result as Story['steps']).map((x) => x.step));
+      }
     }
   }
   return {
@@ -104,6 +110,7 @@ function readStory(file: string): Story {
     messages,
     updates: messages.filter((x): x is Update & { type: 'update' } => x.type === 'update'),
     steps,
+    batches,
     eventTypes: new Set(raw.events.map((e) => e.eventType)),
     patches: patchMarkers(raw as RecordedHistory),
   };
@@ -176,6 +183,10 @@ const REACHED: Record<string, (s: Story) => boolean> = {
     && s.updates.some((u) => u.name === 'retryStep' && u.failure !== undefined)
     && s.updates.some((u) => u.name === 'retryStep' && applied(u) && u.failure === undefined),
   'failed steps: resolved by hand': (s) => s.updates.some((u) => u.name === 'resolveStep' && applied(u)),
+  'outbound events: milestone.accepted announced in its invoice\'s batch (patch announce-in-batch)': (s) => s.patches.includes('announce-in-batch')
+    && s.batches.some((b) => b[0] === 'announce' && b.includes('invoice')),
+  'outbound events: milestone.accepted announced in its revenue posting\'s batch (patch announce-in-batch)': (s) => s.patches.includes('announce-in-batch')
+    && s.batches.some((b) => b.length === 2 && b[0] === 'announce' && b[1] === 'ledger'),
   'outbound events: milestone.accepted announced (patch outbound-events)': (s) => s.patches.includes('outbound-events') && s.steps.some((x) => x.step === 'announce' && x.status === 'done'),
   'wall clock: a Temporal timer for the next business timer': (s) => s.terms?.sandbox === undefined && s.eventTypes.has('EVENT_TYPE_TIMER_STARTED'),
   'progress billing: a part invoiced on a report': (s) => s.updates.some((u) => u.name === 'reportProgress' && caused(u).invoices.some((i) => (i as { part?: number }).part !== undefined)),

@@ -6,6 +6,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { createEffectActivities } from '../../activities';
 import type { StepActivity, StepCall } from '../../libs/domain/contract';
+import type { EventInput } from '../../libs/domain/events';
+import type { EventPublisher } from '../../libs/event-publisher';
+import { createLogger } from '../../libs/logger';
+
+const logger = createLogger('test', 'silent');
 
 type Fake = (request: never, key: string) => Promise<unknown>;
 
@@ -31,7 +36,7 @@ function executor(overrides: Partial<Record<StepActivity, Fake>> = {}) {
       return fn!(request, key);
     };
   }
-  return { run: createEffectActivities(steps).runEffectSteps, calls };
+  return { run: createEffectActivities(() => steps, { logger }).runEffectSteps, calls };
 }
 
 const invoiceBatch = (): StepCall[] => [
@@ -118,5 +123,46 @@ describe('runEffectSteps', () => {
       { step: 'apply_credit', activity: 'applyCreditMemo', request: { invoiceNumber: 'INV-1' }, key: 'b', needs: 'credit_memo', fill: { field: 'creditMemoNumber', from: 'credit_memo' } },
     ]);
     expect(calls[1]!.request).toEqual({ invoiceNumber: 'INV-1', creditMemoNumber: 'CM-2026-000007' });
+  });
+});
+
+describe('the outbound events of a batch', () => {
+  const event = (id: string): EventInput => ({ id, type: 'invoice.issued', contractId: 'c1', customerId: 'cust', sandbox: false, occurredOn: '2026-01-01', data: {} });
+  /** Steps that publish through the publisher the batch gives them, as the real ones do. */
+  const publishingSteps = (made: EventInput[][]) => (events: EventPublisher | undefined): Record<StepActivity, Fake> => {
+    const publishing = (answer: unknown, list: EventInput[]): Fake => async () => {
+      made.push(list);
+      await events?.publish(list);
+      return answer;
+    };
+    const plain = (answer: unknown): Fake => async () => answer;
+    return {
+      registerRevenuePlan: plain({}), openReceivable: plain({}), postToLedger: plain({}), applyCreditMemo: plain({}),
+      publishEvents: publishing({ published: 1 }, [event('milestone.accepted:c1:m1')]),
+      issueInvoice: publishing({ number: 'INV-1' }, [event('invoice.issued:INV-1')]),
+      issueCreditMemo: publishing({ number: 'CM-1' }, [event('credit_memo.issued:CM-1')]),
+    };
+  };
+  const batch: StepCall[] = [
+    { step: 'announce', activity: 'publishEvents', request: {}, key: 'a' },
+    { step: 'invoice', activity: 'issueInvoice', request: {}, key: 'i' },
+    { step: 'receivable', activity: 'openReceivable', request: {}, key: 'r', needs: 'invoice' },
+  ];
+
+  it('go to the gateway in one request after every step ran, in the order the steps made them', async () => {
+    const sent: EventInput[][] = [];
+    const made: EventInput[][] = [];
+    const run = createEffectActivities(publishingSteps(made), { logger, events: { publish: async (list) => { sent.push(list); } } }).runEffectSteps;
+    const results = await run(batch);
+    expect(results.map((r) => r.status)).toEqual(['done', 'done', 'done']);
+    expect(made).toHaveLength(2);
+    expect(sent).toEqual([[event('milestone.accepted:c1:m1'), event('invoice.issued:INV-1')]]);
+  });
+
+  it('a failed publish fails the batch (retried whole: nothing dropped); without a publisher none is made', async () => {
+    const run = createEffectActivities(publishingSteps([]), { logger, events: { publish: async () => { throw new Error('gateway down'); } } }).runEffectSteps;
+    await expect(run(batch)).rejects.toThrow('gateway down');
+    const quiet = createEffectActivities(publishingSteps([]), { logger }).runEffectSteps;
+    await expect(quiet(batch)).resolves.toHaveLength(3);
   });
 });
