@@ -1,5 +1,5 @@
 /** Display helpers shared by the pages. */
-import type { Actor, Contract, InvoiceSummary, MilestoneState, Terms } from './types';
+import type { Actor, Contract, InvoiceSummary, MilestoneState, MilestoneTerms, ScheduleTemplate, TemplateMilestone, Terms } from './types';
 import { todayIn } from './dates';
 import { formatAmount, isPositive } from './money';
 
@@ -54,4 +54,26 @@ export function progressLabel(progress: NonNullable<MilestoneState['progress']>)
 export function invoicePartLabel(invoice: Pick<InvoiceSummary, 'part' | 'progress'>): string | undefined {
   if (invoice.part !== undefined) return `part ${invoice.part}${invoice.progress ? ` · ${invoice.progress.percent} %` : ''}`;
   return invoice.progress ? `the rest · ${invoice.progress.percent} %` : undefined;
+}
+
+/** A template's milestones and their shares of the fee: "kickoff 30 % · uat 40 % · golive 30 %". */
+export function templatePercents(template: Pick<ScheduleTemplate, 'milestones'>): string {
+  return template.milestones.map((m) => `${m.id} ${m.percent} %`).join(' · ');
+}
+
+/** How a milestone is completed: "customer signoff, deemed accepted after 10 days", "90 days after signing". */
+export function templateTriggerText(trigger: TemplateMilestone['trigger']): string {
+  if (trigger.type === 'date') return `date: ${trigger.daysAfterSigning} days after signing`;
+  return `${trigger.completion.replace(/_/g, ' ')}${trigger.deemedAcceptanceDays !== undefined ? `, deemed accepted after ${trigger.deemedAcceptanceDays} days` : ''}`;
+}
+
+/** When a milestone is invoiced once accepted: "immediately", "5 days after acceptance", "next billing cycle". */
+export function invoiceTimingText(timing: MilestoneTerms['invoiceTiming'] | TemplateMilestone['invoiceTiming'] | undefined): string {
+  switch (timing?.type) {
+    case undefined:
+    case 'immediate': return 'immediately';
+    case 'days_after_acceptance': return `${timing.days} days after acceptance`;
+    case 'next_billing_cycle': return 'next billing cycle';
+    default: return String((timing as { type: string }).type);
+  }
 }

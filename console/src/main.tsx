@@ -10,6 +10,8 @@ import { ErrorBanner } from './components/ErrorBanner';
 import { ContractPage } from './pages/ContractPage';
 import { ContractsPage } from './pages/ContractsPage';
 import { FinancePage } from './pages/FinancePage';
+import { TemplatePage } from './pages/TemplatePage';
+import { TemplatesPage } from './pages/TemplatesPage';
 import { href, useRoute } from './router';
 import { SessionContext, sessionOf } from './session';
 import type { Me } from './types';
@@ -76,6 +78,7 @@ function App() {
         <a className="brand" href={href(['contracts'])}>Tollgate</a>
         <nav>
           <a href={href(['contracts'])} className={page === 'contracts' ? 'active' : ''} data-testid="nav-contracts">Contracts</a>
+          <a href={href(['templates'])} className={page === 'templates' ? 'active' : ''} data-testid="nav-templates">Templates</a>
           <a href={href(['finance'])} className={page === 'finance' ? 'active' : ''} data-testid="nav-finance">Finance</a>
         </nav>
         <span className="whoami" data-testid="whoami">
@@ -93,6 +96,8 @@ function App() {
       <main className="content">
         {page === 'finance' ? (
           <FinancePage params={route.params} />
+        ) : page === 'templates' ? (
+          route.path[1] ? <TemplatePage name={route.path[1]} params={route.params} /> : <TemplatesPage />
         ) : route.path[1] ? (
           <ContractPage contractId={route.path[1]} />
         ) : (

@@ -1,4 +1,4 @@
-/** Hash routing: `#/contracts?…`, `#/contracts/<id>`, `#/finance?…`. */
+/** Hash routing: `#/contracts?…`, `#/contracts/<id>`, `#/templates`, `#/templates/<name>?version=…`, `#/finance?…`. */
 import { useEffect, useState } from 'react';
 
 export interface Route {

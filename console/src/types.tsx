@@ -4,6 +4,7 @@ import type { ContractTerms } from '../../libs/domain/terms';
 import type {
   actorSchema, failedStepSchema, invoiceSummarySchema, logEntrySchema, milestoneStateSchema, pendingTimerSchema, PublicContract,
 } from '../../services/gateway/public-state';
+import type { fromTemplateBody, scheduleTemplateSchema } from '../../services/gateway/templates';
 
 export type Permission = 'read' | 'deliver' | 'approve' | 'manage';
 
@@ -110,4 +111,22 @@ export interface Aging {
   currency: string;
   total: Record<AgingBucket, string> & { total: string; credit: string };
   customers: Array<Record<AgingBucket, string> & { customerId: string; total: string; credit: string }>;
+}
+
+/*
+ * Schedule templates (docs/templates.md), in the gateway's own schemas (services/gateway/templates.ts),
+ * imported as types only.
+ */
+export type ScheduleTemplate = z.infer<typeof scheduleTemplateSchema>;
+export type TemplateMilestone = ScheduleTemplate['milestones'][number];
+export type TemplateObligation = ScheduleTemplate['obligations'][number];
+/** `GET /templates/:name`: the latest version, with every version's number. */
+export type TemplateWithVersions = ScheduleTemplate & { versions: number[] };
+/** `POST /templates/:name/contracts`: the request. */
+export type FromTemplateRequest = z.input<typeof fromTemplateBody>;
+/** … and its answer: the terms, and with `create: true` the contract created. */
+export interface TermsFromTemplate {
+  template: { name: string; version: number };
+  terms: Terms;
+  contract?: { contractId: string; workflowId: string; version: number };
 }

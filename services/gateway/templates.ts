@@ -16,7 +16,7 @@ import { allocateByPercent, percentProblem, percentsProblem, percentSum } from '
 import { addDays } from '../../libs/dates';
 import { AppError } from '../../libs/domain/errors';
 import {
-  businessDate, contractTermsSchema, dayCount, invoiceTimingSchema, milestoneSchema, money, paymentTermsSchema, refineMoney,
+  businessDate, contractTermsSchema, dayCount, invoiceTimingSchema, milestoneSchema, money, paymentTermsSchema, progressBillingProblem, refineMoney,
   RESERVED_MILESTONE_ID, versionNumber, type ContractTerms, type ContractTermsInput, type MoneyField,
 } from '../../libs/domain/terms';
 import { validate } from '../../libs/http';
@@ -64,6 +64,7 @@ const templateMilestone = z.object({
   invoiceTiming: invoiceTimingSchema.default({ type: 'immediate' }),
   plannedFinishDays: dayCount.optional().describe('the planned finish date: signedDate + this many days'),
   allowDateChange: z.boolean().optional(),
+  progressBilling: z.boolean().optional().describe('billed in parts as progress is reported (docs/progressive-billing.md); not with a date trigger'),
 }).strict();
 
 /** `POST /templates`: a new template, or the next version of one of the same name. */
@@ -90,6 +91,8 @@ export const templateBody = z.object({
     if (milestoneIds.has(m.id)) ctx.addIssue({ code: 'custom', path: ['milestones', i, 'id'], message: `duplicate milestone id ${m.id}` });
     milestoneIds.add(m.id);
     if (!obligationIds.has(m.obligationId)) ctx.addIssue({ code: 'custom', path: ['milestones', i, 'obligationId'], message: `unknown obligation ${m.obligationId}` });
+    const progressProblem = progressBillingProblem(m);
+    if (progressProblem !== null) ctx.addIssue({ code: 'custom', path: ['milestones', i, 'progressBilling'], message: progressProblem });
   });
   t.obligations.forEach((o, i) => {
     if (o.recognition.method !== 'point_in_time' || o.recognition.satisfiedBy === undefined) return;
@@ -207,6 +210,7 @@ export function termsFromTemplate(t: Pick<TemplateRecord, 'obligations' | 'miles
     ...(m.plannedFinishDays !== undefined ? { plannedFinishDate: addDays(b.signedDate, m.plannedFinishDays) } : {}),
     allowDateChange: m.allowDateChange ?? true,
     invoiceTiming: m.invoiceTiming,
+    ...(m.progressBilling ? { progressBilling: true } : {}),
   }));
   const obligations = t.obligations.map((o: TemplateObligation) => {
     const share = sumMoney(milestones.filter((m) => m.obligationId === o.id).map((m) => m.amount));

@@ -312,6 +312,160 @@ describe('the console, in a real browser, with API keys', () => {
     expect(refused.status).toBe(403);
   });
 
+  /*
+   * A schedule template of this run (docs/templates.md), saved once through the API with the finance
+   * key: version 1 a 50/50 draft, version 2 the 30/40/30 policy (the latest, what the list shows).
+   */
+  const templateName = uniqueId('console-erp');
+  const templateOf = (description: string, percents: [string, string, string] | [string, string]) => ({
+    name: templateName,
+    description,
+    paymentTerms: 'NET_30',
+    obligations: [
+      { id: 'impl', name: 'ERP implementation', recognition: { method: 'milestones' } },
+      { id: 'cutover', name: 'Production cutover', recognition: { method: 'point_in_time', satisfiedBy: 'golive' } },
+    ],
+    milestones: [
+      { id: 'kickoff', name: 'Kick-off', description: 'Project kick-off', obligationId: 'impl', percent: percents[0],
+        trigger: { type: 'event', completion: 'external_event' }, plannedFinishDays: 14 },
+      ...(percents.length === 3 ? [{ id: 'uat', name: 'UAT sign-off', description: 'UAT signed off', obligationId: 'impl', percent: percents[1],
+        trigger: { type: 'event', completion: 'customer_signoff', deemedAcceptanceDays: 10 },
+        invoiceTiming: { type: 'days_after_acceptance', days: 5 }, plannedFinishDays: 60 }] : []),
+      { id: 'golive', name: 'Go-live', description: 'Production go-live', obligationId: 'cutover', percent: percents[percents.length - 1],
+        trigger: { type: 'date', daysAfterSigning: 90 }, invoiceTiming: { type: 'next_billing_cycle' } },
+    ],
+  });
+  let templateSaved: Promise<void> | undefined;
+  const saveTemplate = () => {
+    templateSaved ??= (async () => {
+      const v1 = await api('POST', '/templates', templateOf('Draft: half and half', ['50', '50']));
+      expect([v1.status, v1.body.version]).toEqual([201, 1]);
+      const v2 = await api('POST', '/templates', templateOf('Fixed-fee ERP implementation', ['30', '40', '30']));
+      expect([v2.status, v2.body.version]).toEqual([201, 2]);
+    })();
+    return templateSaved;
+  };
+
+  test('finance finds a template, reads its versions, previews a JPY contract from it (1000001 by 30/40/30) and creates it', async () => {
+    await saveTemplate();
+    const contractId = uniqueId('tpl-contract');
+    const tplCustomer = uniqueId('cust-tpl');
+    const page = await browser.context.newPage();
+    await signIn(page, sys.gatewayUrl, auth.keys.finance!);
+    await page.getByTestId('nav-templates').click();
+
+    // The list, a page at a time: Next until this run's template shows (each row its latest version).
+    const row = page.locator(`[data-testid="template-row"][data-template-name="${templateName}"]`);
+    const firstName = () => page.getByTestId('template-row').first().getAttribute('data-template-name');
+    for (let pages = 1; pages <= 50; pages++) {
+      await page.locator('[data-testid="template-list"][data-state="loaded"]').waitFor();
+      if ((await row.count()) === 1 || await page.getByTestId('template-page-next').isDisabled()) break;
+      const before = await firstName();
+      await page.getByTestId('template-page-next').click();
+      await waitFor(firstName, (n) => n !== before);
+    }
+    await expect(row.count()).resolves.toBe(1);
+    await expect(row.getAttribute('data-version')).resolves.toBe('2');
+    await expect(row.getByTestId('template-percents').textContent()).resolves.toBe('kickoff 30 % · uat 40 % · golive 30 %');
+    await expect(row.textContent()).resolves.toContain('Fixed-fee ERP implementation');
+    await screenshot(page, 'templates');
+    await row.getByRole('link', { name: templateName }).click();
+
+    // The template page: the latest version's obligations and milestones; version 1 can be picked.
+    const templatePage = page.locator(`[data-testid="template-page"][data-template-name="${templateName}"]`);
+    await expect(templatePage.getAttribute('data-version')).resolves.toBe('2');
+    await expect(page.getByTestId('template-obligation-row').count()).resolves.toBe(2);
+    const milestoneRow = (mid: string) => page.locator(`[data-testid="template-milestone-row"][data-milestone-id="${mid}"]`);
+    await expect(page.getByTestId('template-milestone-row').count()).resolves.toBe(3);
+    await expect(milestoneRow('uat').textContent()).resolves.toMatch(/40 %.*customer signoff, deemed accepted after 10 days.*5 days after acceptance.*60 days after signing/);
+    await expect(milestoneRow('golive').textContent()).resolves.toContain('date: 90 days after signing');
+    await page.getByTestId('template-version-select').selectOption('1');
+    await page.locator('[data-testid="template-page"][data-version="1"]').waitFor();
+    expect(page.url()).toBe(`${sys.gatewayUrl}/#/templates/${templateName}?version=1`);
+    await expect(page.getByTestId('template-milestone-row').count()).resolves.toBe(2);
+    await expect(page.getByTestId('template-header').getByTestId('template-percents').textContent()).resolves.toBe('kickoff 50 % · golive 50 %');
+    await page.getByTestId('template-version-select').selectOption('2');
+    await page.locator('[data-testid="template-page"][data-version="2"]').waitFor();
+
+    // The form: a fee JPY cannot have (decimals) is refused by the API, shown beside the fee.
+    await page.getByTestId('action-template-contractId').fill(contractId);
+    await page.getByTestId('action-template-customerId').fill(tplCustomer);
+    await page.getByTestId('action-template-customerName').fill('Template Test KK');
+    await page.getByTestId('action-template-currency').fill('JPY');
+    await page.getByTestId('action-template-signedDate').fill('2025-04-01');
+    await page.getByTestId('action-template-clockStart').fill('2025-04-01');
+    await page.getByTestId('action-template-fee').fill('1000001.5');
+    await expect(page.getByTestId('action-template-create').isDisabled()).resolves.toBe(true);
+    await page.getByTestId('action-template-preview').click();
+    const feeError = page.getByTestId('action-template-error-fee');
+    await feeError.waitFor();
+    await expect(feeError.textContent()).resolves.toMatch(/decimal|minor|places|digits/i);
+    await expect(page.getByTestId('action-template-fee').getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(page.getByTestId('template-preview').count()).resolves.toBe(0);
+
+    // The preview: the amounts by the largest remainder (the leftover yen to uat), dates from the signed date.
+    await page.getByTestId('action-template-fee').fill('1000001');
+    await page.getByTestId('action-template-preview').click();
+    await page.getByTestId('template-preview').waitFor();
+    await expect(feeError.count()).resolves.toBe(0);
+    const previewRow = (mid: string) => page.locator(`[data-testid="template-preview-row"][data-milestone-id="${mid}"]`);
+    const amounts = await page.getByTestId('template-preview-amount').evaluateAll((cells) => cells.map((c: any) => c.getAttribute('data-amount')));
+    expect(amounts).toEqual(['300000', '400001', '300000']);
+    await expect(previewRow('uat').getByTestId('template-preview-amount').textContent()).resolves.toBe('400,001 JPY');
+    await expect(previewRow('kickoff').getByTestId('template-preview-date').textContent()).resolves.toBe('2025-04-15');
+    await expect(previewRow('uat').getByTestId('template-preview-date').textContent()).resolves.toBe('2025-05-31');
+    await expect(previewRow('golive').getByTestId('template-preview-date').textContent()).resolves.toBe('2025-06-30');
+    await expect(page.getByTestId('template-contract-value').textContent()).resolves.toBe('1,000,001 JPY');
+    await expect(page.getByTestId('template-preview-sum').textContent()).resolves.toBe('1,000,001 JPY');
+    // Nothing was created by the previews.
+    expect((await api('GET', `/contracts/${contractId}`)).status).toBe(404);
+    await screenshot(page, 'template-preview');
+
+    // A change after the preview: Create waits for a new preview.
+    await page.getByTestId('action-template-customerName').fill('Template Test');
+    await page.getByTestId('template-preview-stale').waitFor();
+    await expect(page.getByTestId('action-template-create').isDisabled()).resolves.toBe(true);
+    await page.getByTestId('action-template-customerName').fill('Template Test KK');
+    await expect(page.getByTestId('action-template-create').isDisabled()).resolves.toBe(false);
+
+    // Create: the contract exists (the API says so, with the previewed terms) and its page opens from the link.
+    await page.getByTestId('action-template-create').click();
+    const created = page.getByTestId('template-created-link');
+    await created.waitFor();
+    await expect(page.getByTestId('action-template-result').textContent()).resolves.toContain(`from ${templateName} version 2`);
+    const res = await api('GET', `/contracts/${contractId}`);
+    expect(res.status).toBe(200);
+    const terms = res.body.versions[0].terms;
+    expect(terms.customer).toEqual({ id: tplCustomer, name: 'Template Test KK' });
+    expect(terms.milestones.map((m: { id: string; amount: string }) => [m.id, m.amount])).toEqual([['kickoff', '300000'], ['uat', '400001'], ['golive', '300000']]);
+    expect(terms.contractValue).toBe('1000001');
+    expect(res.body.sandbox).toBe(true);
+    await created.click();
+    await page.locator(`[data-testid="contract-page"][data-contract-id="${contractId}"]`).waitFor();
+    expect(page.url()).toBe(`${sys.gatewayUrl}/#/contracts/${contractId}`);
+    await expect(page.locator('[data-testid="milestone-row"][data-milestone-id="uat"]').textContent()).resolves.toContain('400,001');
+    await page.close();
+  });
+
+  test('a support key reads the template but gets no form to build a contract, and the API refuses it anyway', async () => {
+    await saveTemplate();
+    const page = await browser.context.newPage();
+    await signIn(page, sys.gatewayUrl, auth.keys.support!);
+    await expect(page.getByTestId('whoami-role').textContent()).resolves.toBe('support');
+    await page.goto(`${sys.gatewayUrl}/#/templates/${templateName}`);
+    await page.locator(`[data-testid="template-page"][data-template-name="${templateName}"]`).waitFor();
+    await expect(page.getByTestId('template-milestone-row').count()).resolves.toBe(3);
+    await expect(page.getByTestId('template-header').getByTestId('template-percents').textContent()).resolves.toBe('kickoff 30 % · uat 40 % · golive 30 %');
+    await expect(page.getByTestId('action-template-form').count()).resolves.toBe(0);
+    await expect(page.locator('[data-testid^="action-"]').count()).resolves.toBe(0);
+    await page.close();
+
+    const refused = await api('POST', `/templates/${templateName}/contracts`, {
+      contractId: uniqueId('tpl-support'), customer: { id: 'cust-x', name: 'X' }, currency: 'JPY', signedDate: '2025-04-01', fee: '1000',
+    }, 'support');
+    expect(refused.status).toBe(403);
+  });
+
   test('a wrong key is sent back to the sign-in form with the API\'s answer', async () => {
     const page = await browser.context.newPage();
     await signIn(page, sys.gatewayUrl, 'not-a-key');

@@ -77,6 +77,17 @@ describe('a template body', () => {
   });
 });
 
+describe('progress billing in a template (docs/progressive-billing.md)', () => {
+  it('a milestone billed by progress stays so in the terms built; a date-triggered one is refused at save, naming the field', () => {
+    const progressive = templateBody.parse({ ...template, milestones: template.milestones.map((m, i) => (i === 1 ? { ...m, progressBilling: true } : m)) });
+    const terms = termsFromTemplate(progressive, build);
+    expect(terms.milestones.map((m) => [m.id, m.progressBilling])).toEqual([['kickoff', undefined], ['uat', true], ['golive', undefined]]);
+    expect(contractTermsSchema.safeParse(terms).success).toBe(true);
+    const bad = templateBody.safeParse({ ...template, milestones: template.milestones.map((m, i) => (i === 0 ? { ...m, progressBilling: true } : m)) });
+    expect(bad.error!.issues).toEqual([expect.objectContaining({ path: ['milestones', 0, 'progressBilling'], message: expect.stringContaining('date-triggered') })]);
+  });
+});
+
 describe('contractValue', () => {
   const terms = (amounts: string[], contractValue: string, extra: object = {}) => ({
     contractId: 'c-2', customer: { id: 'c', name: 'C' }, currency: 'USD', signedDate: '2025-01-01', paymentTerms: 'NET_30',

@@ -34,6 +34,8 @@ export interface TemplateMilestone {
   /** The planned finish date, as days after the contract's signed date. */
   plannedFinishDays?: number;
   allowDateChange?: boolean;
+  /** Billed in parts as progress is reported (docs/progressive-billing.md). */
+  progressBilling?: boolean;
 }
 
 export interface TemplateRecord {
