@@ -87,8 +87,8 @@ describe('walking skeleton', () => {
       expect(await collections(`${sys.prefix}_revenue`)).toEqual(['closed_periods', 'journal_entries', 'revenue_plans']);
       // contract_signals and reconciliation_checks: what the gateway saw, for the console's KPIs (console-api.ts).
       // schedule_templates and schedule_template_names: the schedule templates (templates.ts).
-      // renewals: the renewal links, found from the predecessor's side (renewals.ts).
-      expect(await collections(`${sys.prefix}_gateway`)).toEqual(['contract_signals', 'deliveries', 'delivery_attempts', 'events', 'idempotency_records', 'reconciliation_checks', 'renewals', 'schedule_template_names', 'schedule_templates', 'subscriptions']);
+      // renewals: the renewal links, found from the predecessor's side; renewal_claims: one renewal of a contract at a time (renewals.ts).
+      expect(await collections(`${sys.prefix}_gateway`)).toEqual(['contract_signals', 'deliveries', 'delivery_attempts', 'events', 'idempotency_records', 'reconciliation_checks', 'renewal_claims', 'renewals', 'schedule_template_names', 'schedule_templates', 'subscriptions']);
     } finally {
       await conn.close();
     }

@@ -197,12 +197,16 @@ describe('the renewal and schedule operations in the OpenAPI document', () => {
 
   it('are valid OpenAPI 3.1 with named answers, roles and an SVG media type', async () => {
     await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeDefined();
-    expect(ops.map((o) => o.operationId)).toEqual(['renewContract', 'listContractRenewals', 'getContractSchedule']);
+    expect(ops.map((o) => o.operationId)).toEqual(['renewContract', 'listContractRenewals', 'getContractSchedule', 'getContractSchedulePng']);
     const renew = doc.paths['/contracts/{id}/renewals']!.post!;
     expect(renew['x-roles']).toEqual(['finance', 'admin']);
     expect(renew.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/RenewalInput' });
     expect(renew.responses['409'].description).toMatch(/`duplicate_contract`/);
     expect(Object.keys(doc.paths['/contracts/{id}/schedule.svg']!.get!.responses['200'].content)).toEqual(['image/svg+xml']);
+    const png = doc.paths['/contracts/{id}/schedule.png']!.get!;
+    expect(Object.keys(png.responses['200'].content)).toEqual(['image/png']);
+    expect(png.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['id', 'scale']));
+    expect(png['x-roles']).toEqual(expect.arrayContaining(['support', 'finance']));
     expect(doc.paths['/contracts/{id}/renewals']!.get!.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['id', 'limit', 'cursor']));
   });
 });
