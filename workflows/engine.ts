@@ -506,6 +506,7 @@ function issueProgress(state: ContractState, milestone: Milestone, ms: Milestone
   let issued = false;
   if (due.greaterThan(0)) {
     p.billed = money(state, target);
+    if (!final) p.billedAt = p.percent;
     const amount = applyAdvance(state, due);
     if (!amount.isZero()) {
       if (!final) p.parts += 1;
@@ -529,15 +530,17 @@ function settledStatus(state: ContractState, milestoneId: string): MilestoneStat
 
 /**
  * An amendment re-targets what the parts of a milestone billed by progress billed, before its
- * final invoice: below 100 %, the share of the new amount at the last percent; once completed,
- * the parts stay unless they exceed the new amount. More: a supplementary invoice; less: credits.
+ * final invoice: below 100 %, the share of the new amount at the percent they billed up to (a part
+ * still queued is billed later, at the new amount); once completed, the parts stay unless they
+ * exceed the new amount. More: a supplementary invoice; less: credits. A cancelled one billed nothing.
  */
 function retargetParts(state: ContractState, m: Milestone, ms: MilestoneState, effectiveDate: string): void {
   const p = ms.progress!;
+  if (ms.status === 'cancelled') return;
   const amount = bills(m) ? dec(m.amount) : new Dec(0);
   const billed = dec(p.billed);
   const complete = p.finalDue === true || dec(p.percent).equals(100);
-  const target = complete ? Dec.min(billed, amount) : progressShare(amount, p.percent, state.currency);
+  const target = complete ? Dec.min(billed, amount) : progressShare(amount, p.billedAt ?? '0', state.currency);
   const diff = target.minus(billed);
   if (diff.isZero()) return;
   p.billed = money(state, target);
@@ -549,7 +552,7 @@ function retargetParts(state: ContractState, m: Milestone, ms: MilestoneState, e
   const original = state.invoices.find((i) => i.kind === 'milestone' && i.milestoneIds.includes(m.id));
   addInvoice(state, {
     kind: 'supplementary', milestoneIds: [m.id], amount: money(state, diff), date: effectiveDate, originalInvoiceNumber: original?.number,
-    progress: { percent: p.percent, cumulative: p.billed, previouslyBilled: money(state, billed) },
+    progress: { percent: p.billedAt ?? p.percent, cumulative: p.billed, previouslyBilled: money(state, billed) },
   });
 }
 

@@ -39,6 +39,8 @@ export interface MilestoneProgress {
   percent: string;
   /** What its progress invoices billed so far (gross: the advance applied to them included). */
   billed: string;
+  /** The percent its parts billed up to (a report still queued by a hold or its sequence is not billed yet). */
+  billedAt?: string;
   /** How many progress invoices (parts) it has had. */
   parts: number;
   /** Its final invoice (the rest) fell due: acceptance and its invoice timing. */

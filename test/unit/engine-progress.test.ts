@@ -289,6 +289,30 @@ describe('amendments of a milestone billed by progress (docs/progressive-billing
     expect(amounts(s)).toEqual(['500.00', '100.00', '600.00']);
   });
 
+  it('a part still queued by a hold is not billed by the amendment: it is billed on release, at the new amount', () => {
+    const s = contract();
+    progress(s, 'p', '20');
+    hold(s);
+    progress(s, 'p', '50');
+    amend(s, { milestones: [{ id: 'p', amount: '2000.00' }] });
+    // The parts billed 20 %: re-targeted to 20 % of 2000.00 = 400.00 (a supplementary of 200.00); the queued 50 % waits.
+    expect(s.invoices.map((i) => [i.kind, i.amount])).toEqual([['milestone', '200.00'], ['supplementary', '200.00']]);
+    release(s);
+    expect(s.invoices.map((i) => [i.kind, i.amount])).toEqual([['milestone', '200.00'], ['supplementary', '200.00'], ['milestone', '600.00']]);
+    expect(s.milestones.p!.progress).toMatchObject({ percent: '50', billed: '1000.00' });
+  });
+
+  it('a milestone whose only part is still queued may be cancelled: nothing is ever billed for it', () => {
+    const s = start(terms([ms('p', { trigger: signoff, progressBilling: true }), ms('q', { trigger: signoff, sequence: 2 })]));
+    hold(s);
+    progress(s, 'p', '40');
+    amend(s, { cancel: ['p'] });
+    release(s);
+    expect(s.invoices).toEqual([]);
+    expect(s.creditMemos).toEqual([]);
+    expect(statusOf(s, 'p')).toBe('cancelled');
+  });
+
   it('a lower amount credits the parts newest first, each memo at most what its invoice still bills', () => {
     const s = contract();
     progress(s, 'p', '30');
