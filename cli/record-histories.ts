@@ -321,6 +321,24 @@ const STORIES: Record<string, Story> = {
       progress('q', '100'),
     ],
   },
+  /**
+   * An invoice credited in full (patch credited-invoices-settle): a part of a milestone billed by
+   * progress credited whole by an amendment, the others paid — the milestone becomes paid and the
+   * contract completes (AR never reports a fully credited invoice paid).
+   */
+  'credited-in-full': {
+    terms: { ...sandbox(), obligations: [impl('1000.00')], milestones: [event('p', '1000.00', 1, { progressBilling: true })] },
+    steps: [
+      clock('2025-01-10'),
+      progress('p', '30'),
+      progress('p', '60'),
+      amend(1, { milestones: [{ id: 'p', amount: '500.00' }] }),
+      progress('p', '100'),
+      ['POST', '/payments', { invoiceFor: 'p', amount: '500.00' }],
+      paid('p'),
+      (ctx) => until(ctx, 'the contract completes', (s) => s.status === 'completed'),
+    ],
+  },
   /** Holds: the advance and invoices queued, a sequence unblocked during the hold joins the queue, release issues in order; duplicates ignored. */
   'hold-queue-release': {
     terms: {

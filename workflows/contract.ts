@@ -88,6 +88,9 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
   // queued after it — the invoice it brings, or its revenue posting — (one local activity, one
   // intake request; docs/performance.md §9). Decided once per run.
   const announceInBatch = patched('announce-in-batch');
+  // Since 'credited-invoices-settle' (issue 15): an invoice credited in full has nothing left to pay,
+  // so it no longer keeps its milestone from `paid` (AR never reports it paid). Decided once per run.
+  state.creditsSettle = patched('credited-invoices-settle') || undefined;
   const maxMessages = input.options?.maxMessagesPerRun ?? DEFAULT_MAX_MESSAGES_PER_RUN;
   let messagesThisRun = 0;
 

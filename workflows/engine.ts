@@ -464,7 +464,7 @@ export function decideProgress(state: ContractState, input: ProgressInput, today
   if (ms.status !== 'planned' && ms.status !== 'rejected') return { kind: 'ignore', reason: `duplicate: milestone ${milestone.id} is already ${ms.status}` };
   const percent = dec(input.percent);
   const last = dec(ms.progress?.percent ?? '0');
-  if (ms.status === 'rejected') {
+  if (ms.status === 'rejected' && last.equals(100)) {
     if (!percent.equals(100)) throw refusal('not_allowed_in_state', `milestone ${milestone.id} was rejected after its completion; report 100 when it is done again`);
     return decideCompletion(state, { milestoneId: milestone.id, date }, today);
   }
@@ -476,7 +476,9 @@ export function decideProgress(state: ContractState, input: ProgressInput, today
   return {
     kind: 'apply',
     run: () => {
-      progressOf(state, ms).percent = percent.toString();
+      const p = progressOf(state, ms);
+      p.percent = percent.toString();
+      p.partPercent = p.percent;
       invoiceFallsDue(state, milestone.id, maxDate(date, state.clock));
     },
   };
@@ -500,17 +502,18 @@ function finalFallsDue(state: ContractState, milestoneId: string, date: string, 
 function issueProgress(state: ContractState, milestone: Milestone, ms: MilestoneState, date: string, progress?: PostingProgress): void {
   const p = progressOf(state, ms);
   const final = p.finalDue === true;
-  const target = final ? dec(milestone.amount) : progressShare(milestone.amount, p.percent, state.currency);
+  // A part bills up to the last percent reported below 100, also once completed (the rest waits for the acceptance).
+  const target = final ? dec(milestone.amount) : progressShare(milestone.amount, p.partPercent ?? '0', state.currency);
   const previouslyBilled = p.billed;
   const due = target.minus(previouslyBilled);
   let issued = false;
   if (due.greaterThan(0)) {
     p.billed = money(state, target);
-    if (!final) p.billedAt = p.percent;
+    if (!final) p.billedAt = p.partPercent;
     const amount = applyAdvance(state, due);
     if (!amount.isZero()) {
       if (!final) p.parts += 1;
-      const billedProgress: InvoiceProgress = { percent: final ? '100' : p.percent, cumulative: money(state, target), previouslyBilled };
+      const billedProgress: InvoiceProgress = { percent: final ? '100' : p.partPercent!, cumulative: money(state, target), previouslyBilled };
       ms.invoicedOn = ms.invoicedOn ?? date;
       if (final) ms.status = 'invoiced';
       addInvoice(state, { kind: 'milestone', milestoneIds: [milestone.id], amount: money(state, amount), date, progress: billedProgress, ...(final ? {} : { part: p.parts }) }, progress);
@@ -521,11 +524,54 @@ function issueProgress(state: ContractState, milestone: Milestone, ms: Milestone
   if (!issued && progress) postProgress(state, date, { type: 'milestone', ref: milestone.id }, progress);
 }
 
-/** A milestone billed by progress whose rest needed no invoice: invoiced (paid when all its invoices are), or covered by the advance. */
+/**
+ * A milestone billed by progress whose rest needed no invoice: covered when no invoice of it bills
+ * anything (none, or each credited in full: the advance covered the rest), else invoiced — paid
+ * when all its invoices are settled.
+ */
 function settledStatus(state: ContractState, milestoneId: string): MilestoneState['status'] {
-  const mine = state.invoices.filter((i) => i.kind !== 'advance' && i.milestoneIds.includes(milestoneId));
-  if (mine.length === 0) return 'covered';
-  return mine.every((i) => i.paid) ? 'paid' : 'invoiced';
+  const mine = invoiceIndexesOf(state, milestoneId);
+  if (mine.every((i) => fullyCredited(state, i))) return 'covered';
+  return mine.every((i) => invoiceSettled(state, i)) ? 'paid' : 'invoiced';
+}
+
+/** The positions of a milestone's own invoices (milestone and supplementary, not the advance). */
+function invoiceIndexesOf(state: ContractState, milestoneId: string): number[] {
+  return state.invoices.flatMap((inv, i) => (inv.kind !== 'advance' && inv.milestoneIds.includes(milestoneId) ? [i] : []));
+}
+
+/**
+ * What credit memos took off invoice `index`: those naming it (progress billing), and a memo
+ * naming none, which credits its milestone's first invoice (its original, as the workflow sends it).
+ */
+function creditedOn(state: ContractState, index: number): InstanceType<typeof Dec> {
+  const inv = state.invoices[index]!;
+  return state.creditMemos.reduce((sum, c) => {
+    const target = c.invoiceIndex ?? state.invoices.findIndex((i) => i.kind === 'milestone' && i.milestoneIds.includes(c.milestoneId));
+    return target === index && inv.milestoneIds.includes(c.milestoneId) ? sum.plus(c.amount) : sum;
+  }, new Dec(0));
+}
+
+function fullyCredited(state: ContractState, index: number): boolean {
+  return creditedOn(state, index).gte(state.invoices[index]!.amount);
+}
+
+/**
+ * An invoice with nothing left to pay: paid, or (since 'credited-invoices-settle') credited in
+ * full — AR never reports such an invoice paid, so it must not keep its milestone from `paid`.
+ */
+function invoiceSettled(state: ContractState, index: number): boolean {
+  return state.invoices[index]!.paid || (state.creditsSettle === true && fullyCredited(state, index));
+}
+
+/** Milestones every invoice of which is settled now (after credits): `paid` (since 'credited-invoices-settle'). */
+function settleCredited(state: ContractState): void {
+  if (!state.creditsSettle) return;
+  for (const ms of Object.values(state.milestones)) {
+    if (ms.status !== 'invoiced') continue;
+    const mine = invoiceIndexesOf(state, ms.id);
+    if (mine.length > 0 && mine.every((i) => invoiceSettled(state, i))) ms.status = 'paid';
+  }
 }
 
 /**
@@ -536,7 +582,7 @@ function settledStatus(state: ContractState, milestoneId: string): MilestoneStat
  */
 function retargetParts(state: ContractState, m: Milestone, ms: MilestoneState, effectiveDate: string): void {
   const p = ms.progress!;
-  if (ms.status === 'cancelled') return;
+  if (ms.status === 'cancelled' || m.progressBilling !== true) return;
   const amount = bills(m) ? dec(m.amount) : new Dec(0);
   const billed = dec(p.billed);
   const complete = p.finalDue === true || dec(p.percent).equals(100);
@@ -704,8 +750,7 @@ export function invoicePaid(state: ContractState, input: InvoicePaidInput): void
   for (const id of inv.milestoneIds) {
     const ms = state.milestones[id];
     if (!ms || ms.status !== 'invoiced') continue;
-    const all = state.invoices.filter((i) => i.milestoneIds.includes(id) && i.kind !== 'advance');
-    if (all.every((i) => i.paid)) ms.status = 'paid';
+    if (invoiceIndexesOf(state, id).every((i) => invoiceSettled(state, i))) ms.status = 'paid';
   }
   record(state, { kind: 'invoice_paid', via: 'signal', date: input.paidOn, outcome: 'applied', reason: inv.number });
 }
@@ -720,8 +765,8 @@ export function checkAmend(state: ContractState, input: AmendInput, today: strin
   }
   const effectiveDate = checkDate(state, input.effectiveDate, today);
   const statuses = Object.fromEntries(Object.values(state.milestones).map((m) => [m.id, m.status]));
-  const partlyBilled = new Set(Object.values(state.milestones).filter((m) => m.progress && dec(m.progress.billed).greaterThan(0)).map((m) => m.id));
-  const problems = amendmentProblems(terms(state), statuses, input.changes ?? {}, partlyBilled);
+  const progress = new Map(Object.values(state.milestones).filter((m) => m.progress).map((m) => [m.id, { billed: dec(m.progress!.billed).greaterThan(0) }]));
+  const problems = amendmentProblems(terms(state), statuses, input.changes ?? {}, progress);
   if (problems.length > 0) throw refusal('invalid_amendment', problems.map((p) => p.message).join('; '), problems);
   return { next: mergeAmendment(terms(state), input.changes ?? {}), effectiveDate };
 }
@@ -747,6 +792,7 @@ export function amend(state: ContractState, input: AmendInput, today: string): U
   // A cancelled blocker no longer holds back the invoices waiting for their sequence.
   releaseSequence(state, state.clock);
   correctBilling(state, previous, next, effectiveDate, statusBefore);
+  settleCredited(state);
   record(state, { kind: 'amend', via: 'update', date: effectiveDate, outcome: 'applied', reason: `version ${state.version}` });
   // A moved date trigger already past fires at once.
   fireDueTimers(state, state.clock);

@@ -4,6 +4,7 @@
  * validate the merged terms field by field before sending the update.
  */
 import type { AmendInput, AmendmentChanges } from './inputs';
+import { progressBillingProblem } from './progress';
 import type { ContractTerms, Milestone, Obligation } from './terms';
 
 /** An amendment's input: defined once with the gateway's body schema (libs/domain/inputs.ts). */
@@ -61,21 +62,24 @@ const FINAL_FOR_CANCEL = new Set(['accepted', 'invoiced', 'paid', 'covered']);
  * The business rules that make an amendment invalid (DESIGN §11): cancelling an accepted, invoiced,
  * paid or covered milestone or an unknown one; changing a cancelled milestone; changing the amount of
  * a covered milestone; a negative amount; an unknown obligation without a recognition method. And
- * for progress billing (docs/progressive-billing.md, `partlyBilled`: milestones whose parts billed
- * anything): cancelling one partly billed, turning it off once partly billed, turning it on after completion.
+ * for progress billing (docs/progressive-billing.md; `progress`: the milestones whose progress was
+ * reported, and whether their parts billed anything): cancelling one partly billed, turning it off
+ * once progress was reported, turning it on after completion, and a merged milestone the rule of
+ * `progressBillingProblem` refuses (a date trigger, not billing).
  */
 export function amendmentProblems(
   terms: ContractTerms,
   statuses: Readonly<Record<string, string>>,
   changes: AmendmentChanges,
-  partlyBilled: ReadonlySet<string> = new Set(),
+  progress: ReadonlyMap<string, { billed: boolean }> = new Map(),
 ): AmendmentProblem[] {
   const problems: AmendmentProblem[] = [];
   const known = new Set(terms.milestones.map((m) => m.id));
+  const merged = mergeAmendment(terms, changes);
   (changes.cancel ?? []).forEach((id, i) => {
     if (!known.has(id)) problems.push({ path: `changes.cancel.${i}`, message: `unknown milestone ${id}` });
     else if (FINAL_FOR_CANCEL.has(statuses[id] ?? '')) problems.push({ path: `changes.cancel.${i}`, message: `milestone ${id} is ${statuses[id]} and cannot be cancelled` });
-    else if (partlyBilled.has(id)) problems.push({ path: `changes.cancel.${i}`, message: `milestone ${id} has progress invoices; lower its amount to 0 to credit them first` });
+    else if (progress.get(id)?.billed) problems.push({ path: `changes.cancel.${i}`, message: `milestone ${id} has progress invoices; lower its amount to 0 to credit them first` });
   });
   const obligationIds = new Set(terms.obligations.map((o) => o.id));
   (changes.obligations ?? []).forEach((o, i) => {
@@ -95,9 +99,14 @@ export function amendmentProblems(
       const current = terms.milestones.find((x) => x.id === m.id)?.amount;
       if (current !== m.amount) problems.push({ path: `changes.milestones.${i}.amount`, message: `milestone ${m.id} is covered by the advance; its amount cannot change` });
     }
-    // Progress billing (docs/progressive-billing.md): on only before completion, off only before a part billed.
-    if (m.progressBilling === false && partlyBilled.has(m.id)) {
-      problems.push({ path: `changes.milestones.${i}.progressBilling`, message: `milestone ${m.id} has progress invoices; it stays billed by progress` });
+    // Progress billing (docs/progressive-billing.md): on only before completion, off only before any report.
+    if (m.progressBilling === false && progress.has(m.id)) {
+      problems.push({ path: `changes.milestones.${i}.progressBilling`, message: `milestone ${m.id} has had progress reported; it stays billed by progress` });
+    }
+    const mergedProblem = progressBillingProblem(merged.milestones.find((x) => x.id === m.id) ?? {});
+    if (mergedProblem !== null) {
+      const field = m.trigger !== undefined ? 'trigger' : m.billable !== undefined ? 'billable' : 'progressBilling';
+      problems.push({ path: `changes.milestones.${i}.${field}`, message: `milestone ${m.id}: ${mergedProblem}` });
     }
     const current = terms.milestones.find((x) => x.id === m.id);
     if (m.progressBilling === true && current?.progressBilling !== true && status !== undefined && status !== 'planned' && status !== 'rejected') {

@@ -37,6 +37,8 @@ export interface MilestoneState {
 export interface MilestoneProgress {
   /** The last percent reported ("100" once completed). */
   percent: string;
+  /** The last percent reported below 100: what a part bills up to when it is issued (also after completion). */
+  partPercent?: string;
   /** What its progress invoices billed so far (gross: the advance applied to them included). */
   billed: string;
   /** The percent its parts billed up to (a report still queued by a hold or its sequence is not billed yet). */
@@ -228,6 +230,11 @@ export interface ContractState {
    * queue an `announce` effect. Unset in runs recorded before it, so they replay as they ran.
    */
   announces?: boolean;
+  /**
+   * Set at the start of each run begun by code with the 'credited-invoices-settle' patch: an
+   * invoice credited in full counts as settled for its milestone's `paid`. Unset in older runs.
+   */
+  creditsSettle?: boolean;
   timerSeq: number;
   progressSeq: number;
   runs: number;

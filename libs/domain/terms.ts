@@ -5,6 +5,9 @@
 import { z } from 'zod';
 import { isBusinessDate, isValidTimezone } from '../dates';
 import { checkMoney, Dec, decimalProblem, formatMoney, sumMoney, type MoneyRules } from '../money';
+import { progressBillingProblem } from './progress';
+
+export { progressBillingProblem };
 
 /** The advance invoice is listed "for": ["advance"]: no milestone may take that id. */
 export const RESERVED_MILESTONE_ID = 'advance';
@@ -277,14 +280,6 @@ export function contractValueProblem(
   const diff = sum.minus(value);
   return `milestones sum to ${groupedMoney(sum, terms.currency)}; contractValue is ${groupedMoney(value, terms.currency)} `
     + `(difference ${diff.isPositive() ? '+' : ''}${groupedMoney(diff, terms.currency)})`;
-}
-
-/** Why a milestone cannot be billed by progress (a date trigger, not billable), or null. */
-export function progressBillingProblem(m: { progressBilling?: boolean; billable?: boolean; trigger?: { type?: string } }): string | null {
-  if (m.progressBilling !== true) return null;
-  if (m.trigger?.type === 'date') return 'a date-triggered milestone is accepted on its date; it cannot be billed by progress';
-  if (m.billable === false) return 'a milestone that does not bill cannot be billed by progress';
-  return null;
 }
 
 /** The estimated total cost of a (cost-input) recognition, or of a change to one. */
