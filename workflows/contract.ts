@@ -88,9 +88,12 @@ export async function contractWorkflow(input: ContractWorkflowInput): Promise<Co
   // queued after it — the invoice it brings, or its revenue posting — (one local activity, one
   // intake request; docs/performance.md §9). Decided once per run.
   const announceInBatch = patched('announce-in-batch');
-  // Since 'credited-invoices-settle' (issue 15): an invoice credited in full has nothing left to pay,
-  // so it no longer keeps its milestone from `paid` (AR never reports it paid). Decided once per run.
-  state.creditsSettle = patched('credited-invoices-settle') || undefined;
+  // Since 'credited-parts-settle' (issue 15): an invoice of a milestone billed by progress credited in
+  // full has nothing left to pay, so it no longer keeps its milestone from `paid` (AR never reports
+  // it paid). Runs begun under 'credited-invoices-settle' (every milestone's; replaced before
+  // release, its histories kept) replay that rule. Decided once per run.
+  const partsSettle = patched('credited-parts-settle');
+  state.creditsSettle = partsSettle ? 'progress' : patched('credited-invoices-settle') ? 'all' : undefined;
   const maxMessages = input.options?.maxMessagesPerRun ?? DEFAULT_MAX_MESSAGES_PER_RUN;
   let messagesThisRun = 0;
 

@@ -557,11 +557,19 @@ function fullyCredited(state: ContractState, index: number): boolean {
 }
 
 /**
- * An invoice with nothing left to pay: paid, or (since 'credited-invoices-settle') credited in
- * full — AR never reports such an invoice paid, so it must not keep its milestone from `paid`.
+ * An invoice with nothing left to pay: paid, or credited in full for a milestone billed by progress
+ * (whose credits go newest first and often take a part whole; AR never reports such an invoice
+ * paid, so it must not keep its milestone from `paid`). Other milestones keep DESIGN §4's reading:
+ * paid when every invoice of it is paid (docs/status.md). `state.creditsSettle`: 'progress' since
+ * the 'credited-parts-settle' patch; 'all' in runs begun under 'credited-invoices-settle' (every
+ * milestone's, a rule replaced before release), which replay as they ran.
  */
 function invoiceSettled(state: ContractState, index: number): boolean {
-  return state.invoices[index]!.paid || (state.creditsSettle === true && fullyCredited(state, index));
+  const inv = state.invoices[index]!;
+  if (inv.paid) return true;
+  if (state.creditsSettle === 'all') return fullyCredited(state, index);
+  const byProgress = inv.milestoneIds.some((id) => state.milestones[id]?.progress !== undefined);
+  return state.creditsSettle === 'progress' && byProgress && fullyCredited(state, index);
 }
 
 /** Milestones every invoice of which is settled now (after credits): `paid` (since 'credited-invoices-settle'). */

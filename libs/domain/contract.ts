@@ -231,10 +231,11 @@ export interface ContractState {
    */
   announces?: boolean;
   /**
-   * Set at the start of each run begun by code with the 'credited-invoices-settle' patch: an
-   * invoice credited in full counts as settled for its milestone's `paid`. Unset in older runs.
+   * Set at the start of each run: which fully credited invoices count as settled for their
+   * milestone's `paid` — 'progress' (a milestone billed by progress; patch 'credited-parts-settle'),
+   * 'all' (runs begun under 'credited-invoices-settle', replaced before release). Unset in older runs.
    */
-  creditsSettle?: boolean;
+  creditsSettle?: 'progress' | 'all';
   timerSeq: number;
   progressSeq: number;
   runs: number;

@@ -194,7 +194,7 @@ const REACHED: Record<string, (s: Story) => boolean> = {
   'progress billing: an amendment re-targets the parts (supplementary, then credits newest first)': (s) => amendments(s).some((u) => caused(u).invoices.some((i) => i.kind === 'supplementary' && (i as { progress?: unknown }).progress !== undefined))
     && amendments(s).some((u) => caused(u).creditMemos.some((c) => (c as { seq?: number }).seq !== undefined)),
   'progress billing: a raw progress signal': (s) => s.messages.some((m) => m.type === 'signal' && m.name === 'progressReported'),
-  'credited in full: a part credited whole by an amendment, the milestone paid and the contract completed (patch credited-invoices-settle)': (s) => s.patches.includes('credited-invoices-settle')
+  'credited in full: a part credited whole by an amendment, the milestone paid and the contract completed (patch credited-parts-settle)': (s) => s.patches.includes('credited-parts-settle')
     && amendments(s).some((u) => caused(u).creditMemos.some((c) => s.updates.some((x) => caused(x).invoices.some((i) => (i as { part?: number }).part !== undefined && i.amount === c.amount))))
     && s.eventTypes.has('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED'),
   'cost input: costs reported': (s) => s.updates.some((u) => u.name === 'reportCost' && applied(u)),

@@ -46,8 +46,8 @@ export function terms(milestones: MilestoneInput[], overrides: Partial<ContractT
 /** A contract started as the workflow starts one: initial state, then the timers due on clockStart. */
 export function start(t: ContractTerms, today = '2026-01-01'): ContractState {
   const state = engine.initialState(t, today);
-  // As a run begun by the current workflow code sets it (the 'credited-invoices-settle' patch).
-  state.creditsSettle = true;
+  // As a run begun by the current workflow code sets it (the 'credited-parts-settle' patch).
+  state.creditsSettle = 'progress';
   if (state.sandbox) engine.fireDueTimers(state, state.clock);
   return state;
 }

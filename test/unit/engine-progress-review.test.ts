@@ -148,6 +148,17 @@ describe('paid and finished', () => {
   });
 });
 
+describe('an invoice credited in full settles only for a milestone billed by progress', () => {
+  it('an ordinary milestone lowered to 0 after its invoice stays invoiced (DESIGN §4: paid when every invoice of it is paid)', () => {
+    const s = start(terms([ms('a', { trigger: external })]));
+    complete(s, 'a');
+    drain(s);
+    amend(s, { milestones: [{ id: 'a', amount: '0.00' }] });
+    expect(s.creditMemos.map((c) => c.amount)).toEqual(['1000.00']);
+    expect(statusOf(s, 'a')).toBe('invoiced');
+  });
+});
+
 describe('advance nets everything', () => {
   it('a part credited in full by a decrease, the advance covering the rest: the milestone ends covered, not invoiced for ever', () => {
     const s = contract({}, { advanceBilling: { amount: '700.00', date: '2026-01-01' } });
