@@ -9,7 +9,7 @@ import { contractTermsSchema } from '../../libs/domain/terms';
 import { minorUnits } from '../../libs/money';
 import * as engine from '../../workflows/engine';
 import {
-  advanceClock, afterDays, codeOf, declaration, drain, external, invoiceRows, ms, obligation, onDate, runs, signoff, start, statusOf, terms,
+  advanceClock, afterDays, codeOf, declaration, drain, external, invoiceRows, ms, obligation, onDate, refusalOf, runs, signoff, start, statusOf, terms,
 } from '../support/engine-fixtures';
 
 const progress = (s: ContractState, milestoneId: string, percent: string, date?: string) =>
@@ -386,5 +386,113 @@ describe('amendments of a milestone billed by progress (docs/progressive-billing
     expect(s.creditMemos.map((c) => c.amount)).toEqual(['100.00']);
     amend(s, { cancel: ['p'] });
     expect(statusOf(s, 'p')).toBe('cancelled');
+  });
+});
+
+describe('from mutation testing of the progress rules (docs/testing.md)', () => {
+  const effects = (s: ContractState) => s.outbox.map((e) => (e.kind === 'issue_invoice' ? `invoice:${e.invoiceIndex}${e.progress ? '+progress' : ''}` : e.kind === 'issue_credit_memo' ? `memo:${e.memoIndex}` : e.kind));
+
+  it('a report is logged as progress; a percent that is not a decimal string is refused naming the field', () => {
+    const s = contract();
+    progress(s, 'p', '25');
+    expect(s.log.at(-1)).toMatchObject({ kind: 'progress', milestoneId: 'p', outcome: 'applied' });
+    const failure = refusalOf(() => engine.reportProgress(s, { milestoneId: 'p', percent: 30 as unknown as string }, s.clock, 'signal'));
+    expect(failure.type).toBe('validation_failed');
+    expect(failure.details).toEqual([[{ path: 'percent', message: expect.stringContaining('at most 100') }]]);
+  });
+
+  it('the rest carries the acceptance\'s revenue progress on its invoice (one event, one date): no separate posting; with nothing left to bill it is posted alone', () => {
+    const s = contract({ trigger: external });
+    progress(s, 'p', '40');
+    s.outbox = [];
+    progress(s, 'p', '100');
+    expect(effects(s)).toEqual(['invoice:1+progress']);
+    const t = contract({ trigger: external, amount: '0.01' }, { currency: 'USD' });
+    progress(t, 'p', '99.99');
+    expect(t.invoices).toEqual([]);
+    t.outbox = [];
+    progress(t, 'p', '100');
+    expect(effects(t)).toEqual(['invoice:0+progress']);
+    // Parts that billed the whole amount (an amendment lowered it): the acceptance's progress is posted alone.
+    const u = contract({ trigger: signoff });
+    progress(u, 'p', '80');
+    progress(u, 'p', '100');
+    amend(u, { milestones: [{ id: 'p', amount: '800.00' }] });
+    u.outbox = [];
+    accept(u, 'p');
+    expect(effects(u)).toEqual(['post_progress']);
+    expect(statusOf(u, 'p')).toBe('invoiced');
+  });
+
+  it('credit memos are issued as effects, one per invoice credited; a second decrease takes what is left of the same invoice, skipping one credited in full', () => {
+    const s = contract();
+    progress(s, 'p', '30');
+    progress(s, 'p', '60');
+    drain(s);
+    amend(s, { milestones: [{ id: 'p', amount: '800.00' }] });
+    // 60 % of 800.00 = 480.00: credit 120.00 on part 2.
+    expect(effects(s)).toEqual(['register_plan', 'memo:0']);
+    drain(s);
+    amend(s, { milestones: [{ id: 'p', amount: '300.00' }] });
+    // 60 % of 300.00 = 180.00: credit 300.00 — part 2 has 180.00 left, then 120.00 on part 1.
+    expect(s.creditMemos.map((c) => [c.invoiceIndex, c.amount])).toEqual([[1, '120.00'], [1, '180.00'], [0, '120.00']]);
+    drain(s);
+    amend(s, { milestones: [{ id: 'p', amount: '200.00' }] });
+    // 60 % of 200.00 = 120.00: credit 60.00, part 2 credited in full: from part 1.
+    expect(s.creditMemos.at(-1)).toMatchObject({ invoiceIndex: 0, amount: '60.00' });
+  });
+
+  it('a supplementary invoice references the milestone\'s first part, not the advance invoice; dated first invoice when the advance covered the parts', () => {
+    const s = contract({}, { advanceBilling: { amount: '300.00', date: '2026-01-01' } });
+    progress(s, 'p', '30');
+    drain(s);
+    expect(s.milestones.p!.invoicedOn).toBeUndefined();
+    advanceClock(s, '2026-02-01');
+    amend(s, { milestones: [{ id: 'p', amount: '1500.00' }] });
+    expect(s.invoices[1]).toMatchObject({ kind: 'supplementary', amount: '150.00' });
+    expect(s.invoices[1]!.originalInvoiceNumber).toBeUndefined();
+    expect(s.milestones.p!.invoicedOn).toBe('2026-02-01');
+    const t = contract({}, { advanceBilling: { amount: '100.00', date: '2026-01-01' } });
+    progress(t, 'p', '30');
+    drain(t);
+    amend(t, { milestones: [{ id: 'p', amount: '2000.00' }] });
+    expect(t.invoices.at(-1)).toMatchObject({ kind: 'supplementary', originalInvoiceNumber: t.invoices[1]!.number });
+  });
+
+  it('credits on one part never settle another: a milestone with an unpaid part is not paid', () => {
+    const s = contract({ trigger: external });
+    progress(s, 'p', '30');
+    progress(s, 'p', '60');
+    drain(s);
+    amend(s, { milestones: [{ id: 'p', amount: '500.00' }] });
+    // 60 % of 500.00 = 300.00: part 2 (300.00) credited in full, part 1 open.
+    expect(s.creditMemos.map((c) => [c.invoiceIndex, c.amount])).toEqual([[1, '300.00']]);
+    progress(s, 'p', '100');
+    drain(s);
+    pay(s, s.invoices.at(-1)!.number!);
+    expect(statusOf(s, 'p')).toBe('invoiced');
+    pay(s, s.invoices[0]!.number!);
+    expect(statusOf(s, 'p')).toBe('paid');
+  });
+
+  it('an amendment crediting the last open part in full makes a milestone whose other invoices are paid paid at once', () => {
+    const s = contract({ trigger: external });
+    progress(s, 'p', '50');
+    progress(s, 'p', '100');
+    drain(s);
+    pay(s, s.invoices[0]!.number!);
+    expect(statusOf(s, 'p')).toBe('invoiced');
+    amend(s, { milestones: [{ id: 'p', amount: '500.00' }] });
+    expect(s.creditMemos.map((c) => [c.invoiceIndex, c.amount])).toEqual([[1, '500.00']]);
+    expect(statusOf(s, 'p')).toBe('paid');
+  });
+
+  it('runs begun under credited-invoices-settle (creditsSettle "all") settle any milestone\'s fully credited invoice', () => {
+    const s = start(terms([ms('a', { trigger: external })]));
+    s.creditsSettle = 'all';
+    complete(s, 'a');
+    drain(s);
+    amend(s, { milestones: [{ id: 'a', amount: '0.00' }] });
+    expect(statusOf(s, 'a')).toBe('paid');
   });
 });
