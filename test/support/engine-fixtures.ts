@@ -5,7 +5,7 @@
  * workflow runs it (numbers issued, deterministically from the index), and the refusal a rule throws.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { ContractState, Effect } from '../../libs/domain/contract';
+import type { AmendInput, ContractState, Effect } from '../../libs/domain/contract';
 import { contractTermsSchema, type ContractTerms, type ContractTermsInput } from '../../libs/domain/terms';
 import * as engine from '../../workflows/engine';
 import { milestone, type MilestoneInput } from './terms';
@@ -125,3 +125,19 @@ export function logRows(state: ContractState, from = 0): Array<[string, string, 
 export function runs(n: number): number {
   return Math.max(10, Math.round(n * Number(process.env.FC_RUNS_SCALE ?? '1')));
 }
+
+/**
+ * The facts a test sends, as the workflow's updates apply them (today = the contract's clock; an
+ * optional business date for the milestone events).
+ */
+export const facts = {
+  progress: (s: ContractState, milestoneId: string, percent: string, date?: string) =>
+    engine.reportProgress(s, { milestoneId, percent, ...(date ? { date } : {}) }, s.clock, 'update'),
+  complete: (s: ContractState, milestoneId: string, date?: string) => engine.complete(s, { milestoneId, ...(date ? { date } : {}) }, s.clock, 'update'),
+  accept: (s: ContractState, milestoneId: string) => engine.accept(s, { milestoneId }, s.clock, 'update'),
+  reject: (s: ContractState, milestoneId: string) => engine.reject(s, { milestoneId, reason: 'not done' }, s.clock, 'update'),
+  hold: (s: ContractState) => engine.hold(s, {}, s.clock, 'update'),
+  release: (s: ContractState) => engine.release(s, {}, s.clock, 'update'),
+  pay: (s: ContractState, invoiceNumber: string) => engine.invoicePaid(s, { invoiceNumber, paidOn: s.clock }),
+  amend: (s: ContractState, changes: AmendInput['changes']) => engine.amend(s, { baseVersion: s.version, changes }, s.clock),
+};

@@ -4,23 +4,15 @@
  * holds, sequence, the advance, payments, and amendments of a partly billed milestone.
  */
 import fc from 'fast-check';
-import type { AmendInput, ContractState } from '../../libs/domain/contract';
+import type { ContractState } from '../../libs/domain/contract';
 import { contractTermsSchema } from '../../libs/domain/terms';
 import { minorUnits } from '../../libs/money';
 import * as engine from '../../workflows/engine';
 import {
-  advanceClock, afterDays, codeOf, declaration, drain, external, invoiceRows, ms, obligation, onDate, refusalOf, runs, signoff, start, statusOf, terms,
+  advanceClock, afterDays, codeOf, declaration, drain, external, facts, invoiceRows, ms, obligation, onDate, refusalOf, runs, signoff, start, statusOf, terms,
 } from '../support/engine-fixtures';
 
-const progress = (s: ContractState, milestoneId: string, percent: string, date?: string) =>
-  engine.reportProgress(s, { milestoneId, percent, ...(date ? { date } : {}) }, s.clock, 'update');
-const complete = (s: ContractState, milestoneId: string) => engine.complete(s, { milestoneId }, s.clock, 'update');
-const accept = (s: ContractState, milestoneId: string) => engine.accept(s, { milestoneId }, s.clock, 'update');
-const reject = (s: ContractState, milestoneId: string) => engine.reject(s, { milestoneId, reason: 'not done' }, s.clock, 'update');
-const hold = (s: ContractState) => engine.hold(s, {}, s.clock, 'update');
-const release = (s: ContractState) => engine.release(s, {}, s.clock, 'update');
-const pay = (s: ContractState, invoiceNumber: string) => engine.invoicePaid(s, { invoiceNumber, paidOn: s.clock });
-const amend = (s: ContractState, changes: AmendInput['changes']) => engine.amend(s, { baseVersion: s.version, changes }, s.clock);
+const { progress, complete, accept, reject, hold, release, pay, amend } = facts;
 
 /** A contract whose milestone `p` (1000.00, customer sign-off, immediate) is billed by progress. */
 const contract = (p: Parameters<typeof ms>[1] = {}, extra: Parameters<typeof terms>[1] = {}, others: Array<ReturnType<typeof ms>> = []) =>
