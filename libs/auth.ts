@@ -148,6 +148,11 @@ export function authorizeNewContract(principal: Principal | undefined, customerI
   if (scope !== undefined && customerId !== scope) throw new AppError('forbidden', `this key may only create contracts of customer ${scope}`);
 }
 
+/** 403 `forbidden` when a customer-scoped caller writes something every customer shares (`what`: "templates"). */
+export function authorizeSharedWrite(principal: Principal | undefined, what: string): void {
+  if (principal?.customerId !== undefined) throw new AppError('forbidden', `${what} are shared by every customer: a customer-scoped key may not save them`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Webhooks: HMAC-SHA256 over `${timestamp}.${raw body}`, hex, in X-Tollgate-Signature.
 

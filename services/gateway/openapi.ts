@@ -16,7 +16,7 @@ import { REVENUE_REPORTS, type GatewayOperation } from './routes';
 /** The sections of the API, in the order the docs page shows them. */
 export const GATEWAY_TAGS = [
   { name: 'contracts', description: 'Create, list and read contracts: terms, versions, live state, log, failed steps, sandbox clocks.' },
-  { name: 'milestones', description: 'Delivery facts and acceptance: complete, declare, accept, reject; costs incurred.' },
+  { name: 'milestones', description: 'Delivery facts and acceptance: complete, declare, progress, accept, reject; costs incurred.' },
   { name: 'amendments', description: 'Change the terms of a running contract (finance).' },
   { name: 'templates', description: 'Schedule templates: milestones as percentages of a fee, and the contract terms built from one (finance).' },
   { name: 'holds', description: 'Customer holds: invoices falling due are queued until the release.' },

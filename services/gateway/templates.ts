@@ -9,7 +9,7 @@
  *   remainders (libs/allocation.ts) — answered for editing, or with `create: true` created through
  *   the same use case as `POST /contracts`.
  */
-import { authorizeNewContract } from '../../libs/auth';
+import { authorizeNewContract, authorizeSharedWrite } from '../../libs/auth';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { allocateByPercent, percentProblem, percentsProblem, percentSum } from '../../libs/allocation';
@@ -324,9 +324,7 @@ export function templateOperations(deps: { templates: TemplateRepository; contra
         409: { description: 'concurrent saves of the same name kept winning; retry', codes: ['request_in_progress'] },
       },
       async handler(req, res) {
-        if (req.principal?.customerId !== undefined) {
-          throw new AppError('forbidden', 'templates are shared by every customer: a customer-scoped key may not save them');
-        }
+        authorizeSharedWrite(req.principal, 'templates');
         const b = validate(templateBody, req.body);
         const saved = await templates.saveNext({
           name: b.name,

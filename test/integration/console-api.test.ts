@@ -14,7 +14,7 @@ import { consoleOperations, type ConsoleStores } from '../../services/gateway/co
 import type { GatewayDeps } from '../../services/gateway/routes';
 import { milestone, sandboxTerms } from '../support/contracts';
 import { recordQueries, unindexedQueries } from '../support/query-guard';
-import { http, startTestSystem, testApiKeys, uniqueId, waitFor, type TestSystem } from '../support/system';
+import { gatewayCalls, http, startTestSystem, testApiKeys, uniqueId, waitFor, type TestSystem } from '../support/system';
 
 const custKpi = uniqueId('cust-kpi');
 const custOther = uniqueId('cust-other');
@@ -38,8 +38,7 @@ afterAll(async () => {
 });
 
 const url = (path: string) => `${sys.gatewayUrl}${path}`;
-const post = (path: string, body: unknown, key = 'admin') => http('POST', url(path), body, auth.headers(key));
-const get = (path: string, key = 'admin') => http('GET', url(path), undefined, auth.headers(key));
+const { get, post } = gatewayCalls(() => sys.gatewayUrl, auth, { get: 'admin', post: 'admin' });
 
 async function settled(id: string): Promise<any> {
   return (await waitFor(() => get(`/contracts/${id}`), (r) => r.status === 200 && r.body.pendingEffects === 0)).body;

@@ -5,7 +5,7 @@
  */
 import { signWebhook } from '../../libs/auth';
 import { milestone, sandboxTerms } from '../support/contracts';
-import { http, startTestSystem, testApiKeys, uniqueId, type TestSystem } from '../support/system';
+import { gatewayCalls, http, startTestSystem, testApiKeys, uniqueId, type TestSystem } from '../support/system';
 
 const WEBHOOK_SECRET = 'whsec-progress-0123456789abcdef';
 const auth = testApiKeys();
@@ -17,8 +17,7 @@ beforeAll(async () => {
 afterAll(async () => { await sys?.stop(); });
 
 const url = (path: string) => `${sys.gatewayUrl}${path}`;
-const get = (path: string, key = 'support') => http('GET', url(path), undefined, auth.headers(key));
-const post = (path: string, body: unknown, key = 'admin', headers: Record<string, string> = {}) => http('POST', url(path), body, { ...auth.headers(key), ...headers });
+const { get, post } = gatewayCalls(() => sys.gatewayUrl, auth, { get: 'support', post: 'admin' });
 
 /**
  * A sandbox contract (clock 2025-01-01, USD, NET_30): `build` 1000.00 billed by progress, waiting

@@ -3,7 +3,7 @@
  * workflow machinery, the log names its actors and pages by cursor, errors have one shape.
  */
 import { milestone, sandboxTerms } from '../support/contracts';
-import { http, startTestSystem, testApiKeys, waitFor, type TestSystem } from '../support/system';
+import { gatewayCalls, startTestSystem, testApiKeys, waitFor, type TestSystem } from '../support/system';
 
 const auth = testApiKeys();
 let sys: TestSystem;
@@ -16,9 +16,7 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-const url = (path: string) => `${sys.gatewayUrl}${path}`;
-const post = (path: string, body: unknown, key = 'admin') => http('POST', url(path), body, auth.headers(key));
-const get = (path: string, key = 'admin') => http('GET', url(path), undefined, auth.headers(key));
+const { get, post } = gatewayCalls(() => sys.gatewayUrl, auth, { get: 'admin', post: 'admin' });
 
 async function create(...args: Parameters<typeof sandboxTerms>) {
   const terms = sandboxTerms(...args);

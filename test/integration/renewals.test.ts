@@ -7,7 +7,7 @@
  */
 import mongoose from 'mongoose';
 import { milestone, sandboxTerms } from '../support/contracts';
-import { http, startTestSystem, testApiKeys, uniqueId, waitFor, type TestSystem } from '../support/system';
+import { gatewayCalls, startTestSystem, testApiKeys, uniqueId, waitFor, type TestSystem } from '../support/system';
 import { allElements, parseXml, textOf } from '../support/xml';
 
 const custA = uniqueId('cust-renew-a');
@@ -20,8 +20,7 @@ const keys = testApiKeys({
 
 let sys: TestSystem;
 let gw: string;
-const get = (path: string, key = 'support', headers: Record<string, string> = {}) => http('GET', `${gw}${path}`, undefined, { ...keys.headers(key), ...headers });
-const post = (path: string, body: unknown, key = 'finance', headers: Record<string, string> = {}) => http('POST', `${gw}${path}`, body, { ...keys.headers(key), ...headers });
+const { get, post } = gatewayCalls(() => gw, keys, { get: 'support', post: 'finance' });
 
 beforeAll(async () => {
   sys = await startTestSystem(keys.env);

@@ -5,7 +5,7 @@
  * refused on creation and on an amendment with the difference named.
  */
 import { milestone, sandboxTerms } from '../support/contracts';
-import { http, startTestSystem, testApiKeys, uniqueId, waitFor, type TestSystem } from '../support/system';
+import { gatewayCalls, startTestSystem, testApiKeys, uniqueId, waitFor, type TestSystem } from '../support/system';
 
 const SCOPED_CUSTOMER = uniqueId('cust-scoped');
 const auth = testApiKeys({ 'scoped-finance': { role: 'finance', customerId: SCOPED_CUSTOMER } });
@@ -19,9 +19,7 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-const url = (path: string) => `${sys.gatewayUrl}${path}`;
-const post = (path: string, body: unknown, key = 'finance') => http('POST', url(path), body, auth.headers(key));
-const get = (path: string, key = 'finance') => http('GET', url(path), undefined, auth.headers(key));
+const { get, post } = gatewayCalls(() => sys.gatewayUrl, auth, { get: 'finance', post: 'finance' });
 
 const NAME = uniqueId('impl-30-40-30');
 

@@ -99,6 +99,17 @@ export async function http<T = any>(method: string, url: string, body?: unknown,
 }
 
 /**
+ * GET and POST to a test system's gateway as one of its test keys (`auth.headers`), each with its
+ * default key; `base` is read at each call (the system starts in a beforeAll).
+ */
+export function gatewayCalls(base: () => string, auth: { headers(key: string): Record<string, string> }, defaults: { get: string; post: string }) {
+  return {
+    get: (path: string, key = defaults.get, headers: Record<string, string> = {}) => http('GET', `${base()}${path}`, undefined, { ...auth.headers(key), ...headers }),
+    post: (path: string, body: unknown, key = defaults.post, headers: Record<string, string> = {}) => http('POST', `${base()}${path}`, body, { ...auth.headers(key), ...headers }),
+  };
+}
+
+/**
  * Reads until `done` holds (for things with no answer to wait on, like signals); fails, showing
  * the last value read, when the time is up.
  */

@@ -1,12 +1,7 @@
 /** The CLI's command line (commander): what it refuses before calling the API, help per command, and what it sends. */
-import { main } from '../../cli/tollgate';
+import { runCli } from '../support/cli';
 
-async function run(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), env: { TOLLGATE_URL: 'http://tollgate.test' } });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
+const run = (argv: string[]) => runCli(argv);
 
 const ok = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
 

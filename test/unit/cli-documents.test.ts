@@ -1,18 +1,12 @@
 /** `tollgate invoices`, `reports` and `aging`: what they send to the gateway and what they print. */
-import { main, renderAging } from '../../cli/tollgate';
+import { renderAging } from '../../cli/tollgate';
+import { jsonAnswer, runCli } from '../support/cli';
 
-async function run(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), env: { TOLLGATE_URL: 'http://tollgate.test' } });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
-
-const answer = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const run = (argv: string[]) => runCli(argv);
 
 let fetch: jest.SpiedFunction<typeof globalThis.fetch>;
 beforeEach(() => {
-  fetch = jest.spyOn(globalThis, 'fetch').mockImplementation(async () => answer({ data: [] }));
+  fetch = jest.spyOn(globalThis, 'fetch').mockImplementation(async () => jsonAnswer({ data: [] }));
 });
 afterEach(() => jest.restoreAllMocks());
 const sent = (i: number) => new URL(String(fetch.mock.calls[i]![0]));
@@ -24,8 +18,8 @@ const inv = (number: string) => ({
 
 describe('tollgate invoices', () => {
   it('reads a contract\'s invoices page by page with --all', async () => {
-    fetch.mockImplementationOnce(async () => answer({ data: [inv('INV-2026-000001')], nextCursor: 'c2' }))
-      .mockImplementationOnce(async () => answer({ data: [inv('INV-2026-000002')] }));
+    fetch.mockImplementationOnce(async () => jsonAnswer({ data: [inv('INV-2026-000001')], nextCursor: 'c2' }))
+      .mockImplementationOnce(async () => jsonAnswer({ data: [inv('INV-2026-000002')] }));
     const r = await run(['invoices', 'acme 1', '--limit', '1', '--all']);
     expect(r.code).toBe(0);
     expect(sent(0).pathname).toBe('/contracts/acme%201/invoices');
@@ -35,7 +29,7 @@ describe('tollgate invoices', () => {
   });
 
   it('reads a customer\'s invoices with --customer, and says when there are more pages', async () => {
-    fetch.mockImplementationOnce(async () => answer({ data: [inv('INV-2026-000001')], nextCursor: 'c2' }));
+    fetch.mockImplementationOnce(async () => jsonAnswer({ data: [inv('INV-2026-000001')], nextCursor: 'c2' }));
     const r = await run(['invoices', '--customer', 'cust-1', '--status', 'issued', '--json']);
     expect(r.code).toBe(0);
     expect(sent(0).pathname).toBe('/customers/cust-1/invoices');
@@ -62,8 +56,8 @@ describe('tollgate reports', () => {
   });
 
   it('prints JSON by default, and exits 4 for an unknown report', async () => {
-    fetch.mockImplementationOnce(async () => answer({ revenueByPeriod: { '2026-03': '100.00' } }))
-      .mockImplementationOnce(async () => answer({ code: 'not_found', message: 'no report nope', details: [] }, 404));
+    fetch.mockImplementationOnce(async () => jsonAnswer({ revenueByPeriod: { '2026-03': '100.00' } }))
+      .mockImplementationOnce(async () => jsonAnswer({ code: 'not_found', message: 'no report nope', details: [] }, 404));
     const ok = await run(['reports', 'acme-001', 'waterfall']);
     expect(JSON.parse(ok.stdout)).toEqual({ revenueByPeriod: { '2026-03': '100.00' } });
     const missing = await run(['reports', 'acme-001', 'nope']);
@@ -84,7 +78,7 @@ describe('tollgate aging', () => {
   };
 
   it('sends as-of, customer and currency, and prints a row per customer and the total', async () => {
-    fetch.mockImplementationOnce(async () => answer(aging));
+    fetch.mockImplementationOnce(async () => jsonAnswer(aging));
     const r = await run(['aging', '--as-of', '2026-06-30', '--customer', 'cust-1']);
     expect(r.code).toBe(0);
     expect(sent(0).pathname).toBe('/aging');
@@ -99,7 +93,7 @@ describe('tollgate aging', () => {
   });
 
   it('exits 6 when the key may not read', async () => {
-    fetch.mockImplementationOnce(async () => answer({ code: 'unauthorized', message: 'no API key', details: [] }, 401));
+    fetch.mockImplementationOnce(async () => jsonAnswer({ code: 'unauthorized', message: 'no API key', details: [] }, 401));
     expect((await run(['aging'])).code).toBe(6);
   });
 });

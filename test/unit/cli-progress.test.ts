@@ -1,14 +1,9 @@
 /** `tollgate progress` (docs/progressive-billing.md): what it sends, what it prints, and how it exits. */
-import { main, renderState } from '../../cli/tollgate';
+import { renderState } from '../../cli/tollgate';
+import { jsonAnswer, runCli } from '../support/cli';
 
-async function run(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), env: { TOLLGATE_URL: 'http://tollgate.test', TOLLGATE_API_KEY: 'k-psa' } });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
+const run = (argv: string[]) => runCli(argv, 'k-psa');
 
-const answer = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 const caused = { invoices: [], creditMemos: [], timers: [] };
 const applied = {
   outcome: 'applied',
@@ -18,7 +13,7 @@ const applied = {
 
 let fetch: jest.SpiedFunction<typeof globalThis.fetch>;
 beforeEach(() => {
-  fetch = jest.spyOn(globalThis, 'fetch').mockImplementation(async () => answer(applied));
+  fetch = jest.spyOn(globalThis, 'fetch').mockImplementation(async () => jsonAnswer(applied));
 });
 afterEach(() => jest.restoreAllMocks());
 
@@ -47,7 +42,7 @@ describe('tollgate progress', () => {
   it('prints the outcome with the milestone\'s progress and its invoices, or the raw answer with --json', async () => {
     expect((await run(['progress', 'c-1', 'build', '30'])).stdout).toBe('applied — build: planned [30 %, 300.00 billed in 1 part] (INV-2026-000007)');
     expect((await run(['progress', 'c-1', 'build', '30', '--json'])).stdout).toBe(JSON.stringify(applied, null, 2));
-    fetch.mockImplementationOnce(async () => answer({
+    fetch.mockImplementationOnce(async () => jsonAnswer({
       outcome: 'ignored', reason: 'duplicate: progress 62.5 already reported',
       milestone: { id: 'build', status: 'planned', invoiceNumbers: ['INV-2026-000007', 'INV-2026-000009'], progress: { percent: '62.5', billed: '625.00', parts: 2 } },
       caused,
@@ -57,13 +52,13 @@ describe('tollgate progress', () => {
   });
 
   it('exits 3 with code: message when the API refuses the report (a percent below the last one)', async () => {
-    fetch.mockImplementation(async () => answer({ code: 'not_allowed_in_state', message: 'progress 50 is below the last reported 62.5' }, 409));
+    fetch.mockImplementation(async () => jsonAnswer({ code: 'not_allowed_in_state', message: 'progress 50 is below the last reported 62.5' }, 409));
     const r = await run(['progress', 'c-1', 'build', '50']);
     expect(r).toEqual({ code: 3, stdout: '', stderr: 'not_allowed_in_state: progress 50 is below the last reported 62.5' });
   });
 
   it('exits 4 for a milestone the contract does not have', async () => {
-    fetch.mockImplementation(async () => answer({ code: 'not_found', message: 'no milestone nope' }, 404));
+    fetch.mockImplementation(async () => jsonAnswer({ code: 'not_found', message: 'no milestone nope' }, 404));
     expect(await run(['progress', 'c-1', 'nope', '10'])).toMatchObject({ code: 4, stderr: 'not_found: no milestone nope' });
   });
 

@@ -2,22 +2,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { main } from '../../cli/tollgate';
+import { jsonAnswer, runCli } from '../support/cli';
 
-async function run(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), env: { TOLLGATE_URL: 'http://tollgate.test', TOLLGATE_API_KEY: 'k-finance' } });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
+const run = (argv: string[]) => runCli(argv, 'k-finance');
 
-const answer = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 const created = { contractId: 'acme-2026', workflowId: 'contract-acme-2026', version: 1, renews: 'acme-2025' };
 
 let fetch: jest.SpiedFunction<typeof globalThis.fetch>;
 let dir: string;
 beforeEach(() => {
-  fetch = jest.spyOn(globalThis, 'fetch').mockImplementation(async () => answer(created, 201));
+  fetch = jest.spyOn(globalThis, 'fetch').mockImplementation(async () => jsonAnswer(created, 201));
   dir = mkdtempSync(path.join(os.tmpdir(), 'tollgate-cli-renewals-'));
 });
 afterEach(() => {
@@ -65,8 +59,8 @@ describe('tollgate renew', () => {
   });
 
   it('exits by the API\'s refusal: 3 for a duplicate or a contract already renewed, 4 for an unknown contract', async () => {
-    fetch.mockImplementationOnce(async () => answer({ code: 'not_allowed_in_state', message: 'contract acme-2025 is already renewed by acme-2026', details: [] }, 409))
-      .mockImplementationOnce(async () => answer({ code: 'not_found', message: 'no contract nope', details: [] }, 404));
+    fetch.mockImplementationOnce(async () => jsonAnswer({ code: 'not_allowed_in_state', message: 'contract acme-2025 is already renewed by acme-2026', details: [] }, 409))
+      .mockImplementationOnce(async () => jsonAnswer({ code: 'not_found', message: 'no contract nope', details: [] }, 404));
     expect(await run(['renew', 'acme-2025', '--id', 'x', '--signed', '2026-01-31'])).toMatchObject({ code: 3, stderr: 'not_allowed_in_state: contract acme-2025 is already renewed by acme-2026' });
     expect(await run(['renew', 'nope', '--id', 'x', '--signed', '2026-01-31'])).toMatchObject({ code: 4, stderr: 'not_found: no contract nope' });
   });
@@ -74,8 +68,8 @@ describe('tollgate renew', () => {
 
 describe('tollgate renewals', () => {
   it('prints the chain as a table, following every page', async () => {
-    fetch.mockImplementationOnce(async () => answer({ data: [{ contractId: 'a', renewedBy: 'b' }], nextCursor: 'c2' }))
-      .mockImplementationOnce(async () => answer({ data: [{ contractId: 'b', renews: 'a', signedDate: '2026-01-31', renewedAt: '2026-01-20T10:00:00.000Z' }] }));
+    fetch.mockImplementationOnce(async () => jsonAnswer({ data: [{ contractId: 'a', renewedBy: 'b' }], nextCursor: 'c2' }))
+      .mockImplementationOnce(async () => jsonAnswer({ data: [{ contractId: 'b', renews: 'a', signedDate: '2026-01-31', renewedAt: '2026-01-20T10:00:00.000Z' }] }));
     const r = await run(['renewals', 'b']);
     expect(r.code).toBe(0);
     expect(sent(0).url.pathname).toBe('/contracts/b/renewals');
@@ -110,7 +104,7 @@ describe('tollgate schedule', () => {
   });
 
   it('exits 4 for a contract out of reach', async () => {
-    fetch.mockImplementationOnce(async () => answer({ code: 'not_found', message: 'no contract x', details: [] }, 404));
+    fetch.mockImplementationOnce(async () => jsonAnswer({ code: 'not_found', message: 'no contract x', details: [] }, 404));
     expect(await run(['schedule', 'x'])).toMatchObject({ code: 4, stderr: 'not_found: no contract x' });
   });
   it('writes the PNG, byte for byte, to a file ending in .png (asking for schedule.png, with --scale)', async () => {

@@ -2,21 +2,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { main } from '../../cli/tollgate';
+import { jsonAnswer, runCli } from '../support/cli';
 
-async function run(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), env: { TOLLGATE_URL: 'http://tollgate.test' } });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
-
-const answer = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const run = (argv: string[]) => runCli(argv);
 
 let fetch: jest.SpiedFunction<typeof globalThis.fetch>;
 let dir: string;
 beforeEach(() => {
-  fetch = jest.spyOn(globalThis, 'fetch').mockImplementation(async () => answer({ data: [] }));
+  fetch = jest.spyOn(globalThis, 'fetch').mockImplementation(async () => jsonAnswer({ data: [] }));
   dir = mkdtempSync(path.join(os.tmpdir(), 'tollgate-cli-templates-'));
 });
 afterEach(() => {
@@ -45,8 +38,8 @@ const tpl = {
 
 describe('tollgate templates', () => {
   it('lists every page with --all, one row per template with its percents', async () => {
-    fetch.mockImplementationOnce(async () => answer({ data: [tpl], nextCursor: 'c2' }))
-      .mockImplementationOnce(async () => answer({ data: [{ ...tpl, name: 'saas', version: 1, milestones: [{ ...tpl.milestones[0], percent: '100' }] }] }));
+    fetch.mockImplementationOnce(async () => jsonAnswer({ data: [tpl], nextCursor: 'c2' }))
+      .mockImplementationOnce(async () => jsonAnswer({ data: [{ ...tpl, name: 'saas', version: 1, milestones: [{ ...tpl.milestones[0], percent: '100' }] }] }));
     const r = await run(['templates', '--limit', '1', '--all']);
     expect(r.code).toBe(0);
     expect(sent(0).url.pathname).toBe('/templates');
@@ -58,7 +51,7 @@ describe('tollgate templates', () => {
 
 describe('tollgate template', () => {
   it('show: reads the latest, or a version with --version, as tables', async () => {
-    fetch.mockImplementation(async () => answer(tpl));
+    fetch.mockImplementation(async () => jsonAnswer(tpl));
     const latest = await run(['template', 'show', 'impl-30-40-30']);
     expect(latest.code).toBe(0);
     expect(sent(0).url.pathname).toBe('/templates/impl-30-40-30');
@@ -74,7 +67,7 @@ describe('tollgate template', () => {
   it('create: posts the file and says which version was saved', async () => {
     const file = path.join(dir, 'template.yaml');
     writeFileSync(file, 'name: impl-30-40-30\nmilestones:\n  - id: kickoff\n    percent: "30"\n');
-    fetch.mockImplementationOnce(async () => answer(tpl, 201));
+    fetch.mockImplementationOnce(async () => jsonAnswer(tpl, 201));
     const r = await run(['template', 'create', '--file', file, '--idempotency-key', 'tpl-1']);
     expect(r.code).toBe(0);
     expect(sent(0)).toMatchObject({ method: 'POST', body: { name: 'impl-30-40-30', milestones: [{ id: 'kickoff', percent: '30' }] } });
@@ -86,7 +79,7 @@ describe('tollgate template', () => {
   it('create: the API\'s refusal exits 3 with its code and the field it names', async () => {
     const file = path.join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ name: 'bad' }));
-    fetch.mockImplementationOnce(async () => answer({ code: 'validation_failed', message: 'invalid body', details: [{ path: 'body.milestones', message: 'the milestones\' percents sum to 99.99; they must sum to exactly 100' }] }, 400));
+    fetch.mockImplementationOnce(async () => jsonAnswer({ code: 'validation_failed', message: 'invalid body', details: [{ path: 'body.milestones', message: 'the milestones\' percents sum to 99.99; they must sum to exactly 100' }] }, 400));
     const r = await run(['template', 'create', '--file', file]);
     expect(r.code).toBe(3);
     expect(r.stderr).toBe('validation_failed: invalid body\n  body.milestones the milestones\' percents sum to 99.99; they must sum to exactly 100');
@@ -101,7 +94,7 @@ describe('tollgate contract from-template', () => {
   const args = ['contract', 'from-template', 'impl-30-40-30', '--fee', '1000001', '--customer', 'cust-kanto', '--id', 'c-1', '--currency', 'JPY', '--signed', '2025-04-01'];
 
   it('sends the fee and the contract\'s facts, and prints the terms alone on stdout (to edit, then create)', async () => {
-    fetch.mockImplementationOnce(async () => answer({ template: { name: 'impl-30-40-30', version: 2 }, terms }));
+    fetch.mockImplementationOnce(async () => jsonAnswer({ template: { name: 'impl-30-40-30', version: 2 }, terms }));
     const r = await run([...args, '--template-version', '1', '--sandbox']);
     expect(r.code).toBe(0);
     expect(sent(0).url.pathname).toBe('/templates/impl-30-40-30/contracts');
@@ -116,7 +109,7 @@ describe('tollgate contract from-template', () => {
   it('with --create, asks for the contract and says what was created; --file adds request fields', async () => {
     const file = path.join(dir, 'extra.json');
     writeFileSync(file, JSON.stringify({ sspByObligation: { impl: '900000' } }));
-    fetch.mockImplementationOnce(async () => answer({ template: { name: 'impl-30-40-30', version: 2 }, terms, contract: { contractId: 'c-1', workflowId: 'contract-c-1', version: 1 } }, 201));
+    fetch.mockImplementationOnce(async () => jsonAnswer({ template: { name: 'impl-30-40-30', version: 2 }, terms, contract: { contractId: 'c-1', workflowId: 'contract-c-1', version: 1 } }, 201));
     const r = await run([...args, '--create', '--customer-name', 'Kanto Corp', '--file', file]);
     expect(r.code).toBe(0);
     expect(sent(0).body).toMatchObject({ create: true, customer: { id: 'cust-kanto', name: 'Kanto Corp' }, sspByObligation: { impl: '900000' } });
@@ -135,7 +128,7 @@ describe('tollgate contract from-template', () => {
   });
 
   it('exits 4 for an unknown template', async () => {
-    fetch.mockImplementationOnce(async () => answer({ code: 'not_found', message: 'no template nope', details: [] }, 404));
+    fetch.mockImplementationOnce(async () => jsonAnswer({ code: 'not_found', message: 'no template nope', details: [] }, 404));
     expect(await run(['contract', 'from-template', 'nope', ...args.slice(3)])).toMatchObject({ code: 4, stderr: 'not_found: no template nope' });
   });
 });
